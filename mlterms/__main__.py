@@ -1,0 +1,3 @@
+from mlterms.cli import main
+
+main()

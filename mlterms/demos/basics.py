@@ -1,0 +1,3 @@
+"""Demos: basics."""
+
+from mlterms.demos.registry import demo  # noqa: F401

@@ -1,0 +1,3 @@
+"""Demos: generative."""
+
+from mlterms.demos.registry import demo  # noqa: F401

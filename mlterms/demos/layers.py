@@ -1,0 +1,3 @@
+"""Demos: layers."""
+
+from mlterms.demos.registry import demo  # noqa: F401

@@ -1,0 +1,3 @@
+"""Demos: losses."""
+
+from mlterms.demos.registry import demo  # noqa: F401

@@ -1,0 +1,3 @@
+"""Demos: regularization."""
+
+from mlterms.demos.registry import demo  # noqa: F401

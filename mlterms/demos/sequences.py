@@ -1,0 +1,3 @@
+"""Demos: sequences."""
+
+from mlterms.demos.registry import demo  # noqa: F401

@@ -1,0 +1,3 @@
+"""Demos: training."""
+
+from mlterms.demos.registry import demo  # noqa: F401
