@@ -7,8 +7,8 @@ costs almost nothing; torch loads only when a demo runs.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from mlterms.demos.report import Report
 

@@ -150,4 +150,6 @@ class Report:
 
     def check_equal(self, name: str, got: Any, want: Any) -> bool:
         """Record that two plain values (ints, shapes, strings) are equal."""
-        return self.check(name, got == want, f"{got!r} == {want!r}" if got == want else f"{got!r} != {want!r}")
+        return self.check(
+            name, got == want, f"{got!r} == {want!r}" if got == want else f"{got!r} != {want!r}"
+        )

@@ -1,0 +1,1 @@
+"""The quiz command (being written)."""

@@ -1,0 +1,199 @@
+"""The glossary model and its markdown parser. Pure: nothing here prints.
+
+The format is the user's own notes file:
+
+    ### what is dropout
+    - aka: dropout regularization
+    - each unit is zeroed with probability p during training
+    - see also: overfitting, regularization
+    - source: https://example.org/dropout
+
+Headings are `### what is X` (also `What is a X?`, `what is an X`, or just `### X`);
+bullets start with `-`, `*` or `+`; `aka:`, `see also:` and `source:` bullets are fields.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+HEADING = re.compile(r"^ {0,3}###(?:[ \t]+(.*?))?[ \t#]*$")
+WHAT_IS = re.compile(r"^(?:what[ \t]+(?:is|are)[ \t]+)?(?:(?:a|an|the)[ \t]+)?", re.IGNORECASE)
+OTHER_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
+BULLET = re.compile(r"^([ \t]*)[-*+](?:[ \t]+(.*))?$")
+FENCE = re.compile(r"^ {0,3}(```|~~~)")
+FIELD = re.compile(r"^(aka|see also|source)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class GlossaryError(Exception):
+    """A glossary file that cannot be read: str(e) is '<path>: <reason>' (with ':<line>' if known)."""
+
+    def __init__(self, path: str | Path, reason: str, line: int | None = None):
+        self.path, self.reason, self.line = str(path), reason, line
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass
+class Entry:
+    term: str
+    line: int  # 1-based line of the heading
+    aliases: list[str] = field(default_factory=list)
+    definition: list[str] = field(default_factory=list)
+    see_also: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [self.term, *self.aliases]
+
+
+@dataclass
+class Glossary:
+    entries: list[Entry]
+    path: str = "<text>"
+    stray: list[tuple[int, str]] = field(default_factory=list)  # (line, text) that belong to no entry
+
+    @cached_property
+    def index(self) -> dict[str, list[Entry]]:
+        """Every matching key (see lookup.key) of every name and alias, to its entries."""
+        from mlterms.lookup import key
+
+        found: dict[str, list[Entry]] = {}
+        for entry in self.entries:
+            for name in entry.names:
+                bucket = found.setdefault(key(name), [])
+                if entry not in bucket:
+                    bucket.append(entry)
+        return found
+
+    def terms(self) -> list[str]:
+        return [e.term for e in self.entries]
+
+
+def term_from_heading(title: str) -> str:
+    """'What is a GAN ?' -> 'GAN'; 'what is dropout' -> 'dropout'."""
+    title = title.strip().rstrip("?").strip()
+    return WHAT_IS.sub("", title, count=1).strip()
+
+
+def split_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class _Builder:
+    """Feeds lines one at a time into entries; keeps the parser's loop short."""
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+        self.stray: list[tuple[int, str]] = []
+        self.current: Entry | None = None  # the entry that bullets go to
+        self.open_bullet = False  # can the next plain line continue the last bullet?
+
+    def heading(self, n: int, title: str) -> None:
+        term = term_from_heading(title)
+        self.current = Entry(term=term, line=n) if term else None
+        if self.current:
+            self.entries.append(self.current)
+        else:
+            self.stray.append((n, f"### {title}".strip()))
+        self.open_bullet = False
+
+    def other_heading(self) -> None:
+        """A `#`, `##` or `####` heading: a title or a section, which ends the current entry."""
+        self.current, self.open_bullet = None, False
+
+    def bullet(self, n: int, text: str) -> None:
+        if self.current is None:
+            if self.entries or text:
+                self.stray.append((n, f"- {text}"))
+            return
+        match = FIELD.match(text)
+        if match:
+            self.add_field(match.group(1).lower(), match.group(2).strip())
+        elif text:
+            self.current.definition.append(text)
+            self.open_bullet = True
+
+    def add_field(self, name: str, value: str) -> None:
+        entry = self.current
+        if name == "aka":
+            entry.aliases.extend(split_list(value))
+        elif name == "see also":
+            entry.see_also.extend(split_list(value))
+        elif value:
+            entry.sources.append(value)
+        self.open_bullet = False
+
+    def text(self, n: int, text: str, keep_spacing: bool = False) -> None:
+        if self.current is None:
+            if self.entries and text.strip():
+                self.stray.append((n, text))
+            return  # before the first heading: a title or preamble
+        definition = self.current.definition
+        if self.open_bullet and definition:
+            definition[-1] += ("\n" if keep_spacing else " ") + text
+        elif text:
+            definition.append(text)
+            self.open_bullet = True
+
+    def blank(self) -> None:
+        self.open_bullet = False
+
+
+def parse(text: str, path: str | Path = "<text>") -> Glossary:
+    """Parse glossary markdown into an ordered Glossary. Never raises for any str input."""
+    build = _Builder()
+    fence: str | None = None
+    for n, line in enumerate(LINE_BREAK.split(text.removeprefix("\ufeff")), start=1):
+        fence_mark = FENCE.match(line)
+        if fence is not None:  # inside a fenced code block: literal text, never headings
+            fence = None if fence_mark and fence_mark.group(1) == fence else fence
+            build.text(n, line, keep_spacing=True)
+        elif fence_mark:
+            fence = fence_mark.group(1)
+            build.text(n, line, keep_spacing=True)
+        elif heading := HEADING.match(line):
+            build.heading(n, heading.group(1) or "")
+        elif OTHER_HEADING.match(line):
+            build.other_heading()
+        elif bullet := BULLET.match(line):
+            build.bullet(n, (bullet.group(2) or "").strip())
+        elif line.strip():
+            build.text(n, line.strip())
+        else:
+            build.blank()
+    return Glossary(entries=build.entries, path=str(path), stray=build.stray)
+
+
+def read_text(path: str | Path) -> str:
+    """The file's text as UTF-8, or a GlossaryError saying why not (with the line of a bad byte)."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise GlossaryError(path, "no such file") from None
+    except IsADirectoryError:
+        raise GlossaryError(path, "is a directory, not a glossary file") from None
+    except PermissionError:
+        raise GlossaryError(path, "permission denied") from None
+    except OSError as e:
+        raise GlossaryError(path, e.strerror or str(e)) from None
+    if b"\0" in data:
+        line = data.count(b"\n", 0, data.index(b"\0")) + 1
+        raise GlossaryError(path, "binary file, not markdown (NUL byte)", line)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise GlossaryError(path, f"not UTF-8 text (byte 0x{data[e.start]:02x})", line) from None
+
+
+def load(path: str | Path) -> Glossary:
+    return parse(read_text(path), path)
+
+
+def bundled_path() -> Path:
+    return (Path(__file__).parent / "data" / "glossary.md").resolve()
