@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 
 HEADING = re.compile(r"^ {0,3}###(?:[ \t]+(.*?))?[ \t#]*$")
-WHAT_IS = re.compile(r"^(?:what[ \t]+(?:is|are)[ \t]+)?(?:(?:a|an|the)[ \t]+)?", re.IGNORECASE)
+WHAT_IS = re.compile(r"^(?:what[ \t]+(?:is|are)(?:[ \t]+|$))?(?:(?:a|an|the)[ \t]+)?", re.IGNORECASE)
 OTHER_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 BULLET = re.compile(r"^([ \t]*)[-*+](?:[ \t]+(.*))?$")
 FENCE = re.compile(r"^ {0,3}(```|~~~)")
