@@ -1,0 +1,519 @@
+"""Ranked full-text search over a glossary: SQLite FTS5 with a porter stemmer, typo-tolerant names.
+
+A library: nothing here prints. `search(glossary, query)` returns `Hit`s, best first.
+
+Ranking, best first, in tiers (the integer part of `Hit.score`; the fraction is bm25 relevance):
+  5  the query is a term or alias (as `define` would resolve it: case, separators, plurals)
+  4  every query word is in the term or an alias
+  3  every query word is somewhere in the entry
+  2  some query word is in the term or an alias
+  1  some query word is somewhere in the entry
+  0  a term or alias looks like the query (a typo; rapidfuzz), only when the tiers above found too few
+Within a tier entries are ordered by bm25 with column weights: term 10, aliases 6, definition 1,
+see-also 0.5.
+
+Indexes of big glossaries are cached as SQLite files named by a hash of the glossary's content
+(so they are never stale) in `$MLTERMS_CACHE` or the user cache dir. A cache that is missing,
+corrupt or unwritable costs speed, never results. Small glossaries are indexed in memory.
+
+Query text is only ever data: it is split into words here and each word is passed to FTS5 as a
+quoted string, so no query can be an FTS5 syntax error. Glossary text is only ever data too: the
+private-use characters that mark matches in highlight() are removed from it before indexing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlterms.glossary import WHAT_IS, Entry, Glossary, parse
+from mlterms.lookup import key, singulars
+
+SCHEMA = 1  # bump when the index layout or what goes into it changes
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+COLUMNS = ("term", "aliases", "body", "see")
+WEIGHTS = (10.0, 6.0, 1.0, 0.5)  # bm25 weight of each column, in COLUMNS order
+SMALL_ENTRIES = 300  # fewer entries than this: an in-memory index is as fast as a cache file
+SMALL_BYTES = 32_000  # the same threshold for raw text (search_text)
+KEEP_FILES = 8  # cached index files kept; the least recently used go first
+STALE_TEMP_SECONDS = 3600  # a temp file this old is from a build that died
+MAX_WORDS = 32  # query words used (a pasted page of text still answers quickly)
+MAX_WORD_CHARS = 64  # no word is longer; such a "word" cannot match anything useful
+SNIPPET_CHARS = 80
+FUZZY_CUTOFF = 70  # rapidfuzz ratio (0-100) of the whole query against a name
+FUZZY_WORD_CUTOFF = 80  # ... and of one query word (4+ letters) against a name
+ELLIPSIS = "…"
+
+OPEN, CLOSE = "\ue000", "\ue001"  # highlight() markers; never in indexed text
+MARKERS = re.compile("[\ue000\ue001]")
+MARKED = re.compile("([\ue000\ue001])")
+WORD = re.compile(r"[^\W_]+")  # letters and digits: what the unicode61 tokenizer keeps
+
+EXACT, NAMES_ALL, ALL, NAMES_ANY, ANY, FUZZY = 5, 4, 3, 2, 1, 0
+Row = tuple[str, str, str, str]  # (term, aliases, body, see): the text of COLUMNS
+
+
+@dataclass
+class Hit:
+    term: str  # the entry's term
+    score: float  # higher is better: tier (see module doc) + bm25 relevance in [0, 1)
+    snippet: str  # one line: the matching name/alias line, bullet or see-also, at most ~80 chars
+    spans: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in snippet to highlight
+
+
+# ----------------------------------------------------------------------------- public API
+
+
+def search(glossary: Glossary, query: str, limit: int = 10) -> list[Hit]:
+    """The entries matching `query`, best first; [] when nothing matches. Never raises for any str."""
+    rows = [entry_row(e) for e in glossary.entries]
+    if len(rows) < SMALL_ENTRIES:
+        return _search_memory(rows, query, limit)
+    digest = hashlib.sha256(b"entries\0")
+    for row in rows:
+        digest.update("\0".join(row).encode("utf-8", "surrogatepass") + b"\1")
+    return _search_cached(digest.hexdigest(), lambda: rows, query, limit)
+
+
+def search_text(text: str, query: str, limit: int = 10) -> list[Hit]:
+    """Like search(parse(text), ...), but a warm cache answers without parsing the text at all.
+
+    Use it when the glossary comes from a file: `search_text(read_text(path), query)`.
+    """
+    if len(text) < SMALL_BYTES:
+        return search(parse(text), query, limit)
+    digest = hashlib.sha256(b"text\0" + text.encode("utf-8", "surrogatepass")).hexdigest()
+    return _search_cached(digest, lambda: [entry_row(e) for e in parse(text).entries], query, limit)
+
+
+# ----------------------------------------------------------------------------- what is indexed
+
+
+def flat(text: str) -> str:
+    """One line of plain text, with the highlight markers (which the index reserves) replaced."""
+    if OPEN in text or CLOSE in text:
+        text = MARKERS.sub("\ufffd", text)
+    return " ".join(text.split())
+
+
+def entry_row(entry: Entry) -> Row:
+    """The indexed text of an entry: bullets on lines of their own, so each can be a snippet."""
+    return (
+        flat(entry.term),
+        ", ".join(flat(a) for a in entry.aliases),
+        "\n".join(flat(b) for b in entry.definition),
+        ", ".join(flat(s) for s in entry.see_also),
+    )
+
+
+# ----------------------------------------------------------------------------- index: build and cache
+
+
+def build(con: sqlite3.Connection, rows: list[Row], meta: str) -> sqlite3.Connection:
+    columns = ", ".join(COLUMNS)
+    con.executescript(
+        f"""
+        CREATE VIRTUAL TABLE docs USING fts5({columns}, tokenize='{TOKENIZER}');
+        CREATE TABLE names (key TEXT NOT NULL, id INTEGER NOT NULL, pos INTEGER NOT NULL);
+        CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+        """
+    )
+    con.executemany(f"INSERT INTO docs (rowid, {columns}) VALUES (?, ?, ?, ?, ?)", _numbered(rows))
+    con.executemany("INSERT INTO names VALUES (?, ?, ?)", _names(rows))
+    con.execute("CREATE INDEX names_key ON names (key)")
+    con.execute("INSERT INTO meta VALUES ('key', ?)", (meta,))
+    con.commit()
+    return con
+
+
+def _numbered(rows: list[Row]) -> Iterable[tuple[int, str, str, str, str]]:
+    for rowid, row in enumerate(rows, start=1):
+        yield (rowid, *row)
+
+
+def _names(rows: list[Row]) -> Iterable[tuple[str, int, int]]:
+    for rowid, row in enumerate(rows, start=1):
+        for pos, name in enumerate([row[0], *split_aliases(row[1])]):
+            k = name_key(name)
+            if k:
+                yield k, rowid, pos
+
+
+ASCII_SEPARATORS = str.maketrans("", "", " \t\n\r\f\v-_")
+NOT_FAST = frozenset(("what", "a", "an", "the"))  # first words that lookup.key may remove
+
+
+def name_key(name: str) -> str:
+    """lookup.key(name), several times faster for the usual name: ASCII, no leading 'what is'/article."""
+    first = name.split(maxsplit=1)[:1]
+    if not name.isascii() or not first or first[0].casefold() in NOT_FAST:
+        return key(name)
+    return name.strip().rstrip("?!. \t").strip().casefold().translate(ASCII_SEPARATORS)
+
+
+def split_aliases(aliases: str) -> list[str]:
+    return [a for a in aliases.split(", ") if a] if aliases else []
+
+
+def cache_dir() -> Path:
+    """$MLTERMS_CACHE, else the user cache dir (e.g. ~/.cache/mlterms)."""
+    configured = os.environ.get("MLTERMS_CACHE")
+    if configured:
+        return Path(configured)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("mlterms"))
+
+
+def cache_file(digest: str) -> Path:
+    return cache_dir() / f"search-v{SCHEMA}-{digest[:40]}.sqlite"
+
+
+def meta_key(digest: str) -> str:
+    return f"{SCHEMA}:{TOKENIZER}:{digest}"
+
+
+def open_cached(path: Path, digest: str) -> sqlite3.Connection | None:
+    """The cached index at path if it is there, readable and for this content; else None."""
+    if not path.is_file():
+        return None
+    con = None
+    try:
+        con = sqlite3.connect(path)
+        found = con.execute("SELECT v FROM meta WHERE k = 'key'").fetchone()
+        if found and found[0] == meta_key(digest):
+            _touch(path)
+            return con
+    except sqlite3.Error:
+        pass  # corrupt, truncated, not a database, locked: rebuild
+    if con is not None:
+        con.close()
+    return None
+
+
+def save(con: sqlite3.Connection, path: Path) -> None:
+    """Write the index atomically (a temp file in the same dir, then os.replace); may raise OSError."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.parent / f".search-{os.getpid()}-{time.time_ns()}.tmp"
+    try:
+        target = sqlite3.connect(temp)
+        try:
+            con.backup(target)
+        finally:
+            target.close()
+        os.replace(temp, path)
+    except BaseException:
+        _remove(temp)
+        raise
+    prune(path.parent)
+
+
+def prune(directory: Path) -> None:
+    """Keep the KEEP_FILES most recently used indexes; remove temp files of builds that died."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    now = time.time()
+    indexes: list[tuple[float, Path]] = []
+    for name in names:
+        path = directory / name
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            continue
+        if name.startswith("search-") and name.endswith(".sqlite"):
+            indexes.append((mtime, path))
+        elif name.startswith(".search-") and name.endswith(".tmp") and now - mtime > STALE_TEMP_SECONDS:
+            _remove(path)
+    for _, path in sorted(indexes, reverse=True)[KEEP_FILES:]:
+        _remove(path)
+
+
+def _touch(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def _search_memory(rows: list[Row], query: str, limit: int) -> list[Hit]:
+    con = build(sqlite3.connect(":memory:"), rows, "memory")
+    try:
+        return run(con, query, limit)
+    finally:
+        con.close()
+
+
+def _search_cached(digest: str, get_rows: Callable[[], list[Row]], query: str, limit: int) -> list[Hit]:
+    path = cache_file(digest)
+    try:
+        con = open_cached(path, digest)
+    except OSError:
+        con = None
+    if con is not None:
+        try:
+            return run(con, query, limit)
+        except sqlite3.DatabaseError:
+            pass  # passed the check but corrupt inside: rebuild it below
+        finally:
+            con.close()
+    con = build(sqlite3.connect(":memory:"), get_rows(), meta_key(digest))
+    try:
+        # An unwritable cache dir: this run searches in memory, the next one builds again.
+        with contextlib.suppress(OSError, sqlite3.Error):
+            save(con, path)
+        return run(con, query, limit)
+    finally:
+        con.close()
+
+
+# ----------------------------------------------------------------------------- query
+
+
+def words(query: str) -> list[str]:
+    """The distinct words of a query, as safe FTS5 strings: '"dropout"', in order, at most MAX_WORDS."""
+    query = MARKERS.sub(" ", query[: MAX_WORDS * (MAX_WORD_CHARS + 1) * 4])
+    query = WHAT_IS.sub("", query.strip(), count=1)
+    seen: dict[str, None] = {}
+    for word in WORD.findall(query):
+        word = word.casefold()
+        if len(word) <= MAX_WORD_CHARS:
+            seen.setdefault(word, None)
+            if len(seen) == MAX_WORDS:
+                break
+    return [f'"{w}"' for w in seen]  # a word has only letters and digits: no quote to escape
+
+
+def tiers(quoted: list[str]) -> list[tuple[int, str]]:
+    """(tier, FTS5 expression) to run in order; duplicates (a one-word query) run once."""
+    if not quoted:
+        return []
+    every, some = " AND ".join(quoted), " OR ".join(quoted)
+    exprs = [
+        (NAMES_ALL, f"{{term aliases}} : ({every})"),
+        (ALL, every),
+        (NAMES_ANY, f"{{term aliases}} : ({some})"),
+        (ANY, some),
+    ]
+    done: set[str] = set()
+    unique = []
+    for tier, expr in exprs:
+        if expr not in done:
+            done.add(expr)
+            unique.append((tier, expr))
+    return unique
+
+
+def relevance(bm25: float) -> float:
+    """bm25 (lower is better, <= 0) as a fraction in [0, 1), higher is better."""
+    s = max(0.0, -bm25)
+    return min(s / (1.0 + s), 0.999)
+
+
+def run(con: sqlite3.Connection, query: str, limit: int) -> list[Hit]:
+    """Search an index: the tiers in order until `limit` hits, then fuzzy names if too few."""
+    if limit < 1:
+        return []
+    quoted = words(query)
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    found: dict[int, tuple[int, float]] = {}  # rowid -> (tier, relevance), best first
+
+    exact = exact_ids(con, query)
+    for rowid in exact:
+        found[rowid] = (EXACT, 0.999)
+    if exact and quoted:  # their bm25 relevance, where the words match them
+        marks = ",".join("?" * len(exact))
+        sql = f"SELECT rowid, bm25(docs, {weights}) FROM docs WHERE docs MATCH ? AND rowid IN ({marks})"
+        for rowid, bm25 in con.execute(sql, (tiers(quoted)[-1][1], *exact)):
+            found[rowid] = (EXACT, relevance(bm25))
+
+    sql = f"SELECT rowid, bm25(docs, {weights}) AS r FROM docs WHERE docs MATCH ? ORDER BY r LIMIT ?"
+    for tier, expr in tiers(quoted):
+        if len(found) >= limit:
+            break
+        for rowid, bm25 in con.execute(sql, (expr, limit + len(found))):
+            if rowid not in found:
+                found[rowid] = (tier, relevance(bm25))
+
+    ranked = sorted(found.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))[:limit]
+    hits = describe(con, ranked, quoted, exact)
+    if len(hits) < limit:
+        hits += fuzzy(con, query, limit - len(hits), exclude=set(found))
+    return hits
+
+
+def exact_ids(con: sqlite3.Connection, query: str) -> dict[int, int]:
+    """rowid -> position of the name (0 term, n alias) of entries that the query names exactly."""
+    k = key(query[:1000])
+    if not k:
+        return {}
+    candidates = [k, *singulars(k)]
+    marks = ",".join("?" * len(candidates))
+    sql = f"SELECT id, MIN(pos) FROM names WHERE key IN ({marks}) GROUP BY id ORDER BY id"
+    return dict(con.execute(sql, candidates).fetchall())
+
+
+def fuzzy(con: sqlite3.Connection, query: str, limit: int, exclude: set[int]) -> list[Hit]:
+    """Entries whose term or an alias looks like the query or one of its longer words."""
+    whole = key(query[:1000])[:100]
+    if not whole:
+        return []
+    from rapidfuzz import fuzz, process
+
+    probes = {whole: FUZZY_CUTOFF}
+    for word in WORD.findall(query[:1000])[:MAX_WORDS]:
+        if len(word) >= 4:
+            probes.setdefault(key(word), FUZZY_WORD_CUTOFF)
+    names: dict[str, list[tuple[int, int]]] = {}
+    for k, rowid, pos in con.execute("SELECT key, id, pos FROM names"):
+        if rowid not in exclude:
+            names.setdefault(k, []).append((rowid, pos))
+    best: dict[int, tuple[float, int]] = {}  # rowid -> (ratio, name position)
+    for probe, cutoff in probes.items():
+        for match, ratio, _ in process.extract(
+            probe, list(names), scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit * 4
+        ):
+            for rowid, pos in names[match]:
+                if ratio > best.get(rowid, (-1.0, 0))[0]:
+                    best[rowid] = (ratio, pos)
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+    hits = []
+    for rowid, (ratio, pos) in ranked:
+        term, aliases = con.execute("SELECT term, aliases FROM docs WHERE rowid = ?", (rowid,)).fetchone()
+        snippet, spans = name_line(term, aliases, pos)
+        hits.append(Hit(term, round(FUZZY + min(ratio / 100.0, 0.999), 3), snippet, spans))
+    return hits
+
+
+def name_line(term: str, aliases: str, pos: int) -> tuple[str, list[tuple[int, int]]]:
+    """The term (pos 0), or the 'aka:' line with alias number pos highlighted, trimmed."""
+    if pos == 0:
+        return trim(term, [(0, len(term))])
+    names = split_aliases(aliases)
+    line, spans = "aka: ", []
+    for n, name in enumerate(names, start=1):
+        if n > 1:
+            line += ", "
+        if n == pos:
+            spans.append((len(line), len(line) + len(name)))
+        line += name
+    return trim(line, spans)
+
+
+# ----------------------------------------------------------------------------- snippets
+
+
+def describe(
+    con: sqlite3.Connection, ranked: list[tuple[int, tuple[int, float]]], quoted: list[str], exact: dict
+) -> list[Hit]:
+    """Hits with snippets: highlight() marks every matched word of the best entries."""
+    if not ranked:
+        return []
+    ids = [rowid for rowid, _ in ranked]
+    marks = ",".join("?" * len(ids))
+    columns = ", ".join(f"highlight(docs, {i}, '{OPEN}', '{CLOSE}')" for i in range(len(COLUMNS)))
+    marked: dict[int, tuple[str, ...]] = {}
+    if quoted:
+        sql = f"SELECT rowid, {columns} FROM docs WHERE docs MATCH ? AND rowid IN ({marks})"
+        for rowid, *texts in con.execute(sql, (" OR ".join(quoted), *ids)):
+            marked[rowid] = tuple(texts)
+    missing = [rowid for rowid in ids if rowid not in marked]  # exact names the words don't match
+    if missing:
+        sql = f"SELECT rowid, {', '.join(COLUMNS)} FROM docs WHERE rowid IN ({','.join('?' * len(missing))})"
+        for rowid, *texts in con.execute(sql, missing):
+            marked[rowid] = tuple(texts)
+    hits = []
+    for rowid, (tier, rel) in ranked:
+        texts = marked[rowid]
+        term = MARKERS.sub("", texts[0])
+        if rowid in exact and OPEN not in texts[0] + texts[1]:
+            snippet, spans = name_line(term, MARKERS.sub("", texts[1]), exact[rowid])
+        else:
+            snippet, spans = best_unit(texts, names_only=tier in (EXACT, NAMES_ALL, NAMES_ANY))
+        hits.append(Hit(term, round(tier + rel, 3), snippet, spans))
+    return hits
+
+
+def units(texts: tuple[str, ...], names_only: bool = False) -> Iterable[str]:
+    """The marked lines a snippet can be, in order of preference on a tie."""
+    term, aliases, body, see = texts
+    yield term
+    if aliases:
+        yield "aka: " + aliases
+    if names_only:
+        return
+    yield from (line for line in body.split("\n") if line)
+    if see:
+        yield "see also: " + see
+
+
+def best_unit(texts: tuple[str, ...], names_only: bool = False) -> tuple[str, list[tuple[int, int]]]:
+    """The line with the most distinct matched words (the first such), trimmed around the match.
+
+    Words count as the same when their first 4 letters are ('layer', 'layers'): a rough stem.
+    """
+    best, best_count = None, 0
+    for line in units(texts, names_only):
+        if OPEN not in line:
+            continue
+        plain, spans = unmark(line)
+        count = len({plain[a:b].casefold()[:4] for a, b in spans})
+        if count > best_count:
+            best, best_count = (plain, spans), count
+    if best is None:  # matched only by a name key (e.g. 'one-shot' for 'oneshot'): show the term
+        plain = MARKERS.sub("", texts[0])
+        return trim(plain, [])
+    return trim(*best)
+
+
+def unmark(marked: str) -> tuple[str, list[tuple[int, int]]]:
+    """Text with highlight markers -> (plain text, [start, end) of each marked run)."""
+    plain: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos, start = 0, None
+    for part in MARKED.split(marked):
+        if part == OPEN:
+            start = pos
+        elif part == CLOSE:
+            if start is not None and pos > start:
+                spans.append((start, pos))
+            start = None
+        else:
+            plain.append(part)
+            pos += len(part)
+    return "".join(plain), spans
+
+
+def trim(
+    text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS
+) -> tuple[str, list[tuple[int, int]]]:
+    """At most ~width chars of text around its first span, cut at spaces, '…' where cut."""
+    if len(text) <= width:
+        return text, list(spans)
+    first = spans[0][0] if spans else 0
+    start = max(0, min(first - width // 4, len(text) - width + 1))
+    if start > 0 and not text[start - 1].isspace():  # don't start mid-word
+        space = text.find(" ", start, first)
+        if space != -1:
+            start = space + 1
+    end = min(len(text), start + width - 2)
+    if end < len(text) and not text[end].isspace():  # don't end mid-word
+        space = text.rfind(" ", spans[0][1] if spans else start, end)
+        if space > start:
+            end = space
+    head = ELLIPSIS if start > 0 else ""
+    tail = ELLIPSIS if end < len(text) else ""
+    shift = len(head) - start
+    kept = [(max(a, start) + shift, min(b, end) + shift) for a, b in spans if a < end and b > start]
+    return head + text[start:end] + tail, kept
