@@ -181,6 +181,8 @@ def read_text(path: str | Path) -> str:
         raise GlossaryError(path, "permission denied") from None
     except OSError as e:
         raise GlossaryError(path, e.strerror or str(e)) from None
+    except ValueError:  # e.g. a NUL byte in the path
+        raise GlossaryError(path, "not a valid file name") from None
     if b"\0" in data:
         line = data.count(b"\n", 0, data.index(b"\0")) + 1
         raise GlossaryError(path, "binary file, not markdown (NUL byte)", line)

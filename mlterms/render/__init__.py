@@ -26,6 +26,12 @@ def clean(text: str) -> str:
     return CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
 
 
+def to_json(data: Any) -> str:
+    """Readable JSON (UTF-8 kept) in which every control character is a JSON escape."""
+    raw = json.dumps(data, indent=2, ensure_ascii=False)
+    return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", raw)
+
+
 def choose_mode(as_json: bool = False, color: str = "auto", stream: IO[str] | None = None) -> str:
     """'json', 'rich' or 'plain', by --json, --color, NO_COLOR, FORCE_COLOR, TERM=dumb and isatty."""
     if as_json:
@@ -78,7 +84,7 @@ class Output:
         sys.stdout.write(text + "\n")
 
     def json(self, data: Any) -> None:
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(data) + "\n")
 
     def error(self, message: str) -> None:
         """One line on stderr: 'mlterms: <message>'."""

@@ -1,0 +1,264 @@
+"""Hostile glossaries, odd terminals, pipes and fuzzed arguments never break mlterms."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mlterms.cli import app
+from mlterms.glossary import parse
+from mlterms.render import choose_mode
+
+HOSTILE = (
+    "### what is evil\n"
+    "- [bold red]loud[/] and [link=https://example.org]click[/link]\n"
+    "- ansi \x1b[31mred\x1b[0m osc \x1b]0;pwned\x07 c1 \u009b2J bell \x07 bidi \u202eevil\n"
+    "- aka: [b]wicked[/b]\n"
+    "- see also: \x1b[2Jclear\n"
+)
+ESCAPES = ("\x1b", "\x07", "\u009b", "\u202e")
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    path = tmp_path / "hostile.md"
+    path.write_text(HOSTILE, encoding="utf-8")
+    return path
+
+
+def write(tmp_path, data: bytes | str, name="g.md"):
+    path = tmp_path / name
+    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    return path
+
+
+# --- bad glossary files --------------------------------------------------------------------
+
+
+def test_bad_files_are_one_line_and_exit_2(runner, tmp_path):
+    binary = write(tmp_path, b"\x89PNG\r\n\x1a\n\x00\x00", "bin.md")
+    latin1 = write(tmp_path, "### what is caf\xe9\n".encode("latin-1"), "latin1.md")
+    cases = {
+        tmp_path / "missing.md": "no such file",
+        tmp_path: "is a directory",
+        binary: "binary",
+        latin1: "UTF-8",
+    }
+    for path, reason in cases.items():
+        result = runner.invoke(app, ["--glossary", str(path), "list"])
+        assert result.exit_code == 2, path
+        assert result.stderr.startswith(f"mlterms: {path}") and reason in result.stderr
+        assert result.stderr.count("\n") == 1 and result.stdout == ""
+
+
+def test_unreadable_file(runner, tmp_path):
+    path = write(tmp_path, "### what is x\n- a\n")
+    path.chmod(0)
+    if os.access(path, os.R_OK):
+        pytest.skip("running as root: every file is readable")
+    result = runner.invoke(app, ["--glossary", str(path), "list"])
+    assert result.exit_code == 2 and "permission denied" in result.stderr
+
+
+def test_empty_file_is_a_glossary_with_no_entries(runner, tmp_path):
+    path = write(tmp_path, "")
+    assert runner.invoke(app, ["--glossary", str(path), "list"]).exit_code == 1
+    assert runner.invoke(app, ["--glossary", str(path), "define", "x"]).exit_code == 1
+    assert runner.invoke(app, ["--glossary", str(path), "check"]).exit_code == 0
+
+
+def test_odd_but_valid_markdown_parses(runner, tmp_path):
+    text = (
+        "\ufeffintro text\r\n###   What Is A GAN ?\r\n* two nets\r\n  continued\r\n  - nested\r\n+ plus\r"
+        "\t- tabbed\n```\n### what is fake\n```\n"
+    )
+    path = write(tmp_path, text)
+    result = runner.invoke(app, ["--glossary", str(path), "define", "gan", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["term"] == "GAN"
+    assert data["definition"][:3] == ["two nets continued", "nested", "plus"]
+    assert runner.invoke(app, ["--glossary", str(path), "define", "fake"]).exit_code == 1
+
+
+def test_huge_lines_and_a_10_mb_file(tmp_path):
+    long = "### what is x\n- " + "a" * 100_000 + "\n" + "#" * 100_000 + "\n"
+    assert len(parse(long).entries[0].definition[0]) == 100_000
+    entry = "### what is term {i}\n- " + "gradient loss tensor batch weight " * 6 + "\n"
+    big = "".join(entry.format(i=i) for i in range(50_000))
+    assert len(big) > 10_000_000
+    assert len(parse(big).entries) == 50_000
+
+
+def test_duplicates_and_empty_entries(runner, tmp_path):
+    path = write(tmp_path, "### what is x\n### what is x\n- second\n")
+    result = runner.invoke(app, ["--glossary", str(path), "define", "x"])
+    assert result.exit_code == 0 and "(no definition yet)" in result.stdout
+    result = runner.invoke(app, ["--glossary", str(path), "check"])
+    assert result.exit_code == 1
+    assert ":1: empty:" in result.stdout and ":2: duplicate:" in result.stdout
+
+
+# --- terminal safety -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("color", ["never", "always"])
+@pytest.mark.parametrize("command", [["define", "evil"], ["list"], ["check"], ["search", "loud"]])
+def test_glossary_text_is_never_markup_or_control(runner, hostile, color, command):
+    result = runner.invoke(app, ["--color", color, "--glossary", str(hostile), *command])
+    assert result.exit_code in (0, 1), result.output
+    out = result.stdout
+    if color == "never":
+        assert not any(e in out for e in ESCAPES)
+    else:  # Rich's own styling is the only escape sequence allowed
+        assert "\x1b]" not in out and "\x07" not in out and "\u009b" not in out and "\u202e" not in out
+        assert "pwned" not in out or "\\x1b]0;pwned" in out
+    if command[0] == "define" or (command[0] == "list" and color == "always"):
+        assert "[bold red]loud[/]" in out or "[bold red]" in out
+
+
+def test_json_carries_controls_only_as_escapes(runner, hostile):
+    result = runner.invoke(app, ["--glossary", str(hostile), "define", "evil", "--json"])
+    assert not any(e in result.stdout for e in ESCAPES)
+    data = json.loads(result.stdout)
+    assert "\x1b[31m" in data["definition"][1] and "\u202e" in data["definition"][1]
+
+
+# --- terminal manners ----------------------------------------------------------------------
+
+
+def test_colour_rules(monkeypatch):
+    tty = type("TTY", (), {"isatty": lambda self: True})()
+    assert choose_mode(stream=tty) == "rich"
+    assert choose_mode(color="never", stream=tty) == "plain"
+    assert choose_mode(as_json=True, color="always", stream=tty) == "json"
+    monkeypatch.setenv("TERM", "dumb")
+    assert choose_mode(stream=tty) == "plain"
+    assert choose_mode(color="always", stream=tty) == "rich"
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert choose_mode(stream=tty) == "plain"
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.delenv("TERM")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert choose_mode() == "rich"
+
+
+def test_no_color_env_gives_plain_output(runner, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    result = runner.invoke(app, ["define", "dropout"])
+    assert "\x1b" not in result.stdout
+
+
+@pytest.mark.parametrize("columns", ["40", "200"])
+def test_layout_fits_narrow_and_wide_terminals(runner, columns):
+    result = runner.invoke(app, ["--color", "always", "define", "dropout"], env={"COLUMNS": columns})
+    assert result.exit_code == 0
+    strip = re.compile(r"\x1b\[[0-9;]*m")
+    widths = {len(strip.sub("", line)) for line in result.stdout.splitlines()}
+    assert max(widths) <= int(columns)
+    listing = runner.invoke(app, ["--color", "always", "list"], env={"COLUMNS": columns})
+    assert max(len(strip.sub("", line)) for line in listing.stdout.splitlines()) <= int(columns)
+
+
+def run_pipeline(shell: str) -> subprocess.CompletedProcess:
+    bindir = os.path.dirname(sys.executable)
+    env = {**os.environ, "PATH": bindir + os.pathsep + os.environ["PATH"]}
+    return subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_head_closes_the_pipe_quietly():
+    done = run_pipeline(f"{sys.executable} -m mlterms list | head -1")
+    assert done.stdout.strip() and done.stderr == ""
+
+
+def test_ctrl_c_exits_130_without_traceback(runner, monkeypatch):
+    import mlterms.cli.commands as commands
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, "resolve_words", interrupted)
+    result = runner.invoke(app, ["define", "dropout"])
+    assert result.exit_code == 130 and "Traceback" not in result.output
+
+
+def test_usage_errors_exit_2_on_stderr(runner):
+    result = runner.invoke(app, ["define", "--no-such-flag"])
+    assert result.exit_code == 2 and "No such option" in result.stderr and result.stdout == ""
+    assert runner.invoke(app, ["no-such-command"]).exit_code == 2
+
+
+# --- fuzzing -------------------------------------------------------------------------------
+
+COMMANDS = [["define"], ["search"], ["list"], ["check"], ["demo"], ["quiz", "--count", "1"]]
+FLAGS = [
+    "--json",
+    "--color",
+    "never",
+    "always",
+    "--limit",
+    "0",
+    "-1",
+    "--",
+    "-",
+    "--seed",
+    "--mode",
+    "--help",
+]
+WORDS = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(FLAGS),
+    st.just(""),
+    st.text(min_size=2000, max_size=5000),
+    st.sampled_from(["dropout", "bn", "what is a", "???", "[bold]x[/]", "\x1b[2J", "ü🙂"]),
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(command=st.sampled_from(COMMANDS), args=st.lists(WORDS, max_size=4))
+def test_fuzzed_arguments_never_escape(runner, command, args):
+    if command == ["demo"] and "--all" in args:
+        return
+    result = runner.invoke(app, [*command, *args], input="")
+    assert result.exit_code in (0, 1, 2, 130), (command, args, result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (command, args)
+
+
+GLOSSARY_LINES = st.one_of(
+    st.sampled_from(
+        [
+            "### what is x",
+            "###",
+            "### what is",
+            "- aka: a, b",
+            "- see also: x, y",
+            "- source:",
+            "```",
+            "- ",
+            "* b",
+        ]
+    ),
+    st.text(max_size=40),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(GLOSSARY_LINES, max_size=20), ending=st.sampled_from(["\n", "\r\n", "\r"]))
+def test_fuzzed_glossaries_never_escape(runner, tmp_path, lines, ending):
+    path = tmp_path / "fuzz.md"
+    path.write_bytes(ending.join(lines).encode("utf-8", "surrogatepass"))
+    for command in (["list"], ["check"], ["define", "x"], ["search", "x"]):
+        result = runner.invoke(app, ["--glossary", str(path), *command])
+        assert result.exit_code in (0, 1, 2), (command, lines)
+        assert result.exception is None or isinstance(result.exception, SystemExit), (command, lines)
