@@ -119,3 +119,35 @@ def test_usage_error_exits_2(runner):
     assert result.exit_code == 2
     result = runner.invoke(app, ["--color", "purple", "list"])
     assert result.exit_code == 2
+
+
+def test_search_plain_is_term_tab_snippet(runner):
+    result = runner.invoke(app, ["search", "prevent", "overfitting"])
+    assert result.exit_code == 0
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert all(len(row) == 2 for row in rows) and len(rows) <= 10
+    assert "dropout" in [term for term, _ in rows]
+
+
+def test_search_name_hit_ranks_first_and_limit(runner):
+    result = runner.invoke(app, ["search", "dropout", "--limit", "2"])
+    terms = [line.split("\t")[0] for line in result.stdout.splitlines()]
+    assert terms[0] == "dropout" and len(terms) <= 2
+
+
+def test_search_json_best_first(runner):
+    data = json.loads(runner.invoke(app, ["search", "normalizing", "--json"]).stdout)
+    assert [set(hit) for hit in data][0] == {"term", "score", "snippet"}
+    assert "normalization" in [hit["term"] for hit in data]
+    assert [hit["score"] for hit in data] == sorted((hit["score"] for hit in data), reverse=True)
+
+
+def test_search_typo_and_miss(runner):
+    assert runner.invoke(app, ["search", "dropuot"]).stdout.startswith("dropout\t")
+    miss = runner.invoke(app, ["search", "zzzzqqqq"])
+    assert miss.exit_code == 1 and miss.stdout == ""
+
+
+def test_search_rich_highlights(runner):
+    result = runner.invoke(app, ["--color", "always", "search", "overfitting"])
+    assert result.exit_code == 0 and "\x1b[1;33m" in result.stdout

@@ -97,3 +97,10 @@ def text(value: str, style: str = ""):
     from rich.text import Text
 
     return Text(clean(value), style=style)
+
+
+def joined(*parts):
+    """Rich Texts side by side, each keeping its own style."""
+    from rich.text import Text
+
+    return Text.assemble(*parts)

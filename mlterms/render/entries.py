@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mlterms.check import Finding
 from mlterms.glossary import Entry, Glossary
-from mlterms.render import Output, clean, text
+from mlterms.render import Output, clean, joined, text
 
 NO_DEFINITION = "(no definition yet)"
 
@@ -98,7 +98,9 @@ def findings(out: Output, path: str, found: list[Finding]) -> None:
         return
     for f in found:
         if out.rich:
-            out.print(text(f"{path}:{f.line}: ", "bold") + text(f"{f.kind}: ", "yellow") + text(f.message))
+            out.print(
+                joined(text(f"{path}:{f.line}: ", "bold"), text(f"{f.kind}: ", "yellow"), text(f.message))
+            )
         else:
             out.line(f"{clean(path)}:{f.line}: {f.kind}: {clean(f.message)}")
     if out.rich and not found:

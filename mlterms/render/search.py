@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlterms.render import Output, clean, text
+from mlterms.render import Output, clean, joined, text
 
 
 def hits(out: Output, found: list) -> None:
@@ -11,7 +11,7 @@ def hits(out: Output, found: list) -> None:
         return
     for hit in found:
         if out.rich:
-            out.print(text(hit.term, "bold cyan") + text("  ") + highlighted(hit.snippet, hit.spans))
+            out.print(joined(text(hit.term, "bold cyan"), text("  "), highlighted(hit.snippet, hit.spans)))
         else:
             out.line(f"{clean(hit.term)}\t{clean(hit.snippet)}")
 
