@@ -1,0 +1,256 @@
+"""The quiz's memory: one FSRS card per glossary term, kept in a JSON file that is never lost.
+
+The file is `state.json` in the platform user data dir (platformdirs), or in `$MLTERMS_HOME`.
+It is JSON with one card per line; each card is the py-fsrs card plus every answer, (time, 1-4):
+
+    {"format": "mlterms-quiz", "version": 1, "cards": {
+     "dropout": {"term": "dropout", "fsrs": {"card_id": 12345, "state": 2, "due": "2026-11-27T...", ...},
+                 "log": [["2026-11-25T01:02:03+00:00", 3]]}
+    }}
+
+A card's id is `lookup.key(term)` ('Batch-Norm' and 'batch norm' are one card), so editing a
+heading's case, spaces or hyphens keeps its progress. Cards of terms that left the glossary
+stay in the file. Every save is atomic (temp file in the same directory, fsync, os.replace),
+re-reads the file under a lock and changes only the cards just answered, so two quizzes at once
+never undo each other. A file that cannot be parsed is renamed aside, never overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from fsrs import Card, Rating, Scheduler
+
+FORMAT, VERSION = "mlterms-quiz", 1
+FILENAME = "state.json"
+
+
+class ProgressError(Exception):
+    """The state file cannot be used safely; str(e) says which file and why."""
+
+
+def home() -> Path:
+    """Where mlterms keeps its data: $MLTERMS_HOME, else the platform user data dir."""
+    override = os.environ.get("MLTERMS_HOME")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("mlterms", appauthor=False))
+
+
+def stamp(now: datetime) -> str:
+    """A compact UTC timestamp for file names: 20261125T010203Z."""
+    return now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+@dataclass
+class Record:
+    """One term's card: the FSRS card plus every answer ever given, as (UTC time, rating 1-4)."""
+
+    term: str
+    card: Card
+    log: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def reviews(self) -> int:
+        return len(self.log)
+
+    @property
+    def lapses(self) -> int:
+        return sum(1 for _, rating in self.log if rating == Rating.Again)
+
+    @property
+    def due(self) -> datetime:
+        return self.card.due
+
+    def to_dict(self) -> dict:
+        return {"term": self.term, "fsrs": self.card.to_dict(), "log": [list(x) for x in self.log]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Record:
+        log = [(str(at), int(rating)) for at, rating in data.get("log", [])]
+        card = Card.from_dict(data["fsrs"])
+        if card.due.tzinfo is None or (card.last_review and card.last_review.tzinfo is None):
+            raise ValueError("a date without a time zone")
+        return cls(term=str(data["term"]), card=card, log=log)
+
+
+def card_id(key: str) -> int:
+    """FSRS wants an int id; derive a stable one from the term key."""
+    return zlib.crc32(key.encode("utf-8"))
+
+
+def new_card(key: str, now: datetime) -> Card:
+    return Card(card_id=card_id(key), due=now)
+
+
+def parse_state(text: str) -> dict[str, Record]:
+    """The cards in a state file's text; ValueError (or KeyError/TypeError) if it is not one."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or not isinstance(data.get("cards"), dict):
+        raise ValueError("not an mlterms quiz state")
+    if data.get("version", VERSION) > VERSION:
+        raise ProgressError(f"version {data['version']} is from a newer mlterms; not touching it")
+    return {str(k): Record.from_dict(v) for k, v in data["cards"].items()}
+
+
+def dump_state(cards: dict[str, Record]) -> str:
+    """The file's text: one card per line, so it reads and diffs well."""
+    lines = ",\n".join(
+        f" {json.dumps(k, ensure_ascii=False)}: {json.dumps(r.to_dict(), ensure_ascii=False)}"
+        for k, r in sorted(cards.items())
+    )
+    return f'{{"format": "{FORMAT}", "version": {VERSION}, "cards": {{\n{lines}\n}}}}\n'
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` so that a crash leaves either the old or the new file, whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    sync_dir(path.parent)
+
+
+def sync_dir(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); harmless where directories can't be opened."""
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def locked(path: Path):
+    """Hold an exclusive lock on `<path>.lock` (POSIX flock; no lock where unavailable)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: saves are still atomic, just not serialized
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def move_aside(path: Path, label: str, now: datetime) -> Path:
+    """Rename `path` to `<name>.<label>-<timestamp>` (never over another file) and return the new path."""
+    base = path.with_name(f"{path.name}.{label}-{stamp(now)}")
+    target, n = base, 1
+    while target.exists():
+        n += 1
+        target = base.with_name(f"{base.name}-{n}")
+    os.replace(path, target)
+    return target
+
+
+class Progress:
+    """All cards and their schedule. Nothing here prints; `notice` is a message for the user."""
+
+    def __init__(self, path: Path, cards: dict[str, Record] | None = None, fuzz: bool = True):
+        self.path = path
+        self.cards: dict[str, Record] = cards or {}
+        self.scheduler = Scheduler(enable_fuzzing=fuzz)
+        self.notice: str | None = None
+
+    @classmethod
+    def open(cls, path: Path | None = None, now: datetime | None = None, fuzz: bool = True) -> Progress:
+        """Read the state file. A corrupt one is renamed aside and a fresh state starts."""
+        path = Path(path) if path else home() / FILENAME
+        progress = cls(path, fuzz=fuzz)
+        try:
+            progress.cards = read_cards(path)
+        except (ValueError, KeyError, TypeError, AttributeError, OSError) as e:
+            kept = set_aside(path, e, now or datetime.now(timezone.utc))
+            progress.notice = f"{path}: {reason(e)}; kept as {kept.name}, starting fresh"
+        return progress
+
+    def get(self, key: str) -> Record | None:
+        return self.cards.get(key)
+
+    def review(self, key: str, term: str, rating: int, now: datetime) -> Record:
+        """Schedule the card after an answer (1 again, 2 hard, 3 good, 4 easy) and save it at once."""
+        old = self.cards.get(key)
+        card = old.card if old else new_card(key, now)
+        card, _ = self.scheduler.review_card(card, Rating(rating), review_datetime=now)
+        log = [*(old.log if old else []), (now.isoformat(timespec="seconds"), int(rating))]
+        self.cards[key] = Record(term=term, card=card, log=log)
+        self.save({key})
+        return self.cards[key]
+
+    def save(self, keys: set[str]) -> None:
+        """Write these cards, keeping whatever else is on disk (another quiz may have saved since)."""
+        with locked(self.path):
+            try:
+                disk = read_cards(self.path)
+            except (ValueError, KeyError, TypeError, AttributeError) as e:
+                raise ProgressError(f"{self.path}: {reason(e)}; not overwriting it") from None
+            except OSError as e:
+                raise ProgressError(f"{self.path}: {e.strerror or e}") from None
+            disk.update({k: self.cards[k] for k in keys})
+            try:
+                write_atomic(self.path, dump_state(disk))
+            except OSError as e:
+                raise ProgressError(f"cannot save {self.path}: {e.strerror or e}") from None
+        self.cards = disk
+
+    def reset(self, now: datetime) -> Path | None:
+        """Start over: the old file is kept as `state.json.reset-<timestamp>`; returns its path."""
+        with locked(self.path):
+            if not self.path.exists():
+                return None
+            kept = move_aside(self.path, "reset", now)
+        self.cards = {}
+        return kept
+
+    def due_by(self, when: datetime) -> list[str]:
+        return [k for k, r in self.cards.items() if r.due <= when]
+
+
+def read_cards(path: Path) -> dict[str, Record]:
+    """The cards in the file, {} if there is no file yet."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    return parse_state(text)
+
+
+def set_aside(path: Path, error: Exception, now: datetime) -> Path:
+    """Rename an unusable state file so it is never overwritten; ProgressError if that fails too."""
+    try:
+        return move_aside(path, "corrupt", now)
+    except OSError as e:
+        raise ProgressError(f"{path}: {reason(error)}, and cannot move it aside: {e.strerror or e}") from None
+
+
+def reason(error: Exception) -> str:
+    """A short reason: 'corrupt (Expecting value: line 1 column 1)' or 'permission denied'."""
+    if isinstance(error, OSError):
+        return (error.strerror or str(error)).lower()
+    if isinstance(error, KeyError):
+        return f"corrupt (missing {error})"
+    detail = str(error).split(" (char ")[0] or type(error).__name__
+    return f"corrupt ({detail})"
