@@ -22,8 +22,8 @@ FOUND, NOT_FOUND, ERROR, INTERRUPTED = 0, 1, 2, 130
 app = typer.Typer(
     name="mlterms",
     help="Look up, search, run and practise machine-learning concepts from a markdown glossary.",
-    epilog="Examples:  mlterms define dropout  |  mlterms search 'prevent overfitting'  |  "
-    "mlterms demo convolution  |  mlterms quiz",
+    epilog="Examples:\n\n\b\n  mlterms define dropout\n  mlterms search prevent overfitting\n"
+    "  mlterms demo convolution\n  mlterms quiz\n  mlterms list | fzf --preview 'mlterms define {}'",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,

@@ -49,10 +49,9 @@ def define(
 
     Examples:
 
+    \b
       mlterms define dropout
-
       mlterms define batch normalization softmax
-
       mlterms define bn --json | jq -r '.definition[]'
     """
     glossary = state(ctx).glossary()
@@ -73,10 +72,9 @@ def list_terms(ctx: typer.Context, as_json: bool = JSON) -> None:
 
     Examples:
 
+    \b
       mlterms list
-
       mlterms list | fzf --preview 'mlterms define {}'
-
       mlterms list --json | jq length
     """
     glossary = state(ctx).glossary()
@@ -99,10 +97,9 @@ def search(
 
     Examples:
 
+    \b
       mlterms search prevent overfitting
-
       mlterms search loss --json | jq -r '.[].term'
-
       mlterms search normalizing --limit 3
     """
     from mlterms.render.search import hits as draw_hits
@@ -128,8 +125,8 @@ def check(
 
     Examples:
 
+    \b
       mlterms check ~/notes/glossary.md
-
       mlterms check --json | jq '.findings | length'
     """
     from mlterms.check import lint
