@@ -1,0 +1,264 @@
+"""Draw the quiz: questions, feedback, the summary and the stats, as Rich, plain text or JSON.
+
+With --json only the final result goes to stdout; questions and feedback go to stderr as plain
+text, so `mlterms quiz --json | jq` still shows the user what to answer.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+from mlterms.quiz import RATINGS, Question, Result, Session
+from mlterms.render import Output, clean, text
+
+HINTS = {
+    "choice": "answer [1-4 or a term]: ",
+    "typed": "term (Enter if you don't know): ",
+    "recall": "your definition (Enter to reveal): ",
+    "grade": "grade [1 again, 2 hard, 3 good, 4 easy]: ",
+}
+
+
+def prompt(stage: str, options: int = 4) -> str:
+    return HINTS[stage].replace("1-4", f"1-{options}")
+
+
+def stream(out: Output):
+    """Where the conversation goes: stderr when stdout is reserved for JSON."""
+    return sys.stderr if out.mode == "json" else sys.stdout
+
+
+def say(out: Output, lines: list[str]) -> None:
+    """Plain lines to the conversation stream."""
+    target = stream(out)
+    target.write("".join(clean(line) + "\n" for line in lines))
+    target.flush()
+
+
+def styled(*parts: tuple[str, str]):
+    """One Rich line from (text, style) pieces; the text is literal, never markup."""
+    from rich.text import Text
+
+    return Text.assemble(*((clean(part), style) for part, style in parts))
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def when(due: datetime, now: datetime) -> str:
+    """'now', 'in 10 minutes', 'in 5 hours', 'in 3 days (2026-11-28)'."""
+    seconds = (due - now).total_seconds()
+    if round(seconds / 60) < 1:
+        return "now"
+    if round(seconds / 60) < 60:
+        return f"in {plural(round(seconds / 60), 'minute')}"
+    if round(seconds / 3600) < 24:
+        return f"in {plural(round(seconds / 3600), 'hour')}"
+    return f"in {plural(round(seconds / 86400), 'day')} ({due.astimezone():%Y-%m-%d})"
+
+
+# --- one question ----------------------------------------------------------------------------
+
+
+def question(out: Output, q: Question, number: int, total: int) -> None:
+    head = f"Question {number}/{total} ({q.mode}): "
+    head += f"what is {q.entry.term}?" if q.mode == "recall" else "which term is this?"
+    if not out.rich:
+        lines = [head, *(f"  - {b}" for b in q.clue)]
+        lines += [f"  {i}) {o.term}" for i, o in enumerate(q.options, 1)]
+        say(out, ["", *lines])
+        return
+    out.print()
+    out.print(question_panel(q, number, total))
+
+
+def question_panel(q: Question, number: int, total: int):
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+
+    title = styled((f"Question {number}/{total}", "bold"), (f" · {q.mode}", "dim"))
+    if q.mode == "recall":
+        body = styled(("what is ", "dim"), (q.entry.term, "bold cyan"), ("?", "dim"))
+        return Panel(body, title=title, title_align="left")
+    bullets = Table.grid(padding=(0, 1))
+    bullets.add_column(style="cyan", no_wrap=True)
+    bullets.add_column(ratio=1)
+    for bullet in q.clue:
+        bullets.add_row("•", text(bullet))
+    parts = [text("which term is this?", "dim"), bullets]
+    if q.options:
+        options = Table.grid(padding=(0, 1))
+        options.add_column(style="bold yellow", justify="right")
+        options.add_column()
+        for i, option in enumerate(q.options, 1):
+            options.add_row(f"{i}", text(option.term, "bold"))
+        parts += [text(""), options]
+    return Panel(Group(*parts), title=title, title_align="left")
+
+
+def hint(out: Output, message: str) -> None:
+    if out.rich:
+        out.print(text(message, "yellow"))
+    else:
+        say(out, [message])
+
+
+def reveal(out: Output, q: Question) -> None:
+    """The real definition of a recall card."""
+    if not out.rich:
+        say(out, [f"{q.entry.term}:", *(f"  - {b}" for b in q.entry.definition)])
+        return
+    from rich.table import Table
+
+    bullets = Table.grid(padding=(0, 1))
+    bullets.add_column(style="cyan", no_wrap=True)
+    bullets.add_column(ratio=1)
+    for bullet in q.entry.definition:
+        bullets.add_row("•", text(bullet))
+    out.print(text(q.entry.term, "bold cyan"))
+    out.print(bullets)
+
+
+def verdict(result: Result) -> tuple[str, str]:
+    """The first words of the feedback and their colour."""
+    if result.question.mode == "recall":
+        return f"graded {RATINGS[result.rating]}", "green" if result.correct else "red"
+    if result.typo:
+        return f"accepted (you wrote '{result.answer}')", "green"
+    if result.correct:
+        return "right", "green"
+    if not result.answer:
+        return "no answer", "red"
+    verb = "picked" if result.question.mode == "choice" else "wrote"
+    return f"wrong (you {verb} '{result.answer}')", "red"
+
+
+def feedback(out: Output, result: Result, now: datetime) -> None:
+    """Right or wrong, the correct term with its first bullet, and when the card comes back."""
+    word, colour = verdict(result)
+    entry = result.question.entry
+    first = entry.definition[0] if entry.definition and result.question.mode != "recall" else None
+    due = f"next review {when(result.due, now)}"
+    if not out.rich:
+        say(out, [f"{word}: {entry.term}", *([f"  {first}"] if first else []), f"  {due}"])
+        return
+    mark = "✓ " if result.correct else "✗ "
+    out.print(styled((mark + word, f"bold {colour}"), (" · ", "dim"), (entry.term, "bold")))
+    from rich.padding import Padding
+
+    if first:
+        out.print(Padding(text(first), (0, 0, 0, 2)))
+    out.print(Padding(text(due, "dim"), (0, 0, 0, 2)))
+
+
+# --- the end of a quiz -----------------------------------------------------------------------
+
+
+def summary(out: Output, session: Session, now: datetime) -> None:
+    """Asked, correct, and the terms to review with their next due dates; JSON with --json."""
+    if out.mode == "json":
+        out.json(session.as_dict())
+        return
+    score = f"{session.correct} of {session.asked} right" if session.asked else "no answers recorded"
+    review = [(r.term, when(r.due, now)) for r in session.to_review()]
+    if not out.rich:
+        lines = ["", f"Done: {score}."]
+        if review:
+            width = max(len(term) for term, _ in review)
+            lines += ["To review:", *(f"  {term.ljust(width)}  {due}" for term, due in review)]
+        say(out, lines)
+        return
+    out.print()
+    out.print(styled(("Done: ", "bold"), (score, "bold green" if not review else "bold")))
+    if review:
+        out.print(review_table(review))
+
+
+def review_table(review: list[tuple[str, str]]):
+    from rich.table import Table
+
+    table = Table(title=text("to review", "dim"), title_justify="left", show_header=False, box=None)
+    table.add_column(style="bold red")
+    table.add_column(style="dim")
+    for term, due in review:
+        table.add_row(text(term), due)
+    return table
+
+
+def nothing_due(out: Output, data: dict, now: datetime) -> None:
+    """No card to ask: when the next one is due, and how to practise anyway."""
+    if out.mode == "json":
+        out.json({"asked": 0, "correct": 0, "results": []})
+    nxt = data["next_due"]
+    line = "Nothing due"
+    if nxt:
+        line += f"; next card {when(datetime.fromisoformat(nxt), now)}"
+    line += ". Practise anyway with: mlterms quiz --all"
+    if out.rich:
+        out.print(text(line, "green"))
+    else:
+        say(out, [line])
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+
+def stats_rows(data: dict, now: datetime) -> list[tuple[str, str]]:
+    retention = f"{data['retention']:.0%}" if data["retention"] is not None else "-"
+    rows = [
+        ("cards", f"{data['cards']} ({data['seen']} seen, {data['new']} new)"),
+        ("due now", str(data["due_now"])),
+        ("due in 7 days", str(data["due_7d"])),
+        ("reviews", str(data["reviews"])),
+        ("retention", retention),
+    ]
+    if data["next_due"]:
+        rows.append(("next due", when(datetime.fromisoformat(data["next_due"]), now)))
+    if data["orphans"]:
+        rows.append(("orphaned", f"{data['orphans']} cards of terms no longer in the glossary (kept)"))
+    rows.append(("state file", data["path"]))
+    return rows
+
+
+def hard_line(card: dict, now: datetime) -> str:
+    lapses = plural(card["lapses"], "lapse")
+    return f"{lapses} in {plural(card['reviews'], 'review')}, due {when(datetime.fromisoformat(card['due']), now)}"
+
+
+def stats(out: Output, data: dict, now: datetime) -> None:
+    if out.mode == "json":
+        out.json(data)
+        return
+    rows = stats_rows(data, now)
+    hard = [(c["term"], hard_line(c, now)) for c in data["hardest"]]
+    if out.rich:
+        out.print(stats_table(rows, hard))
+        return
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{name.ljust(width)}  {value}" for name, value in rows]
+    if hard:
+        term_width = max(len(term) for term, _ in hard)
+        lines += ["hardest:", *(f"  {term.ljust(term_width)}  {line}" for term, line in hard)]
+    say(out, lines)
+
+
+def stats_table(rows: list[tuple[str, str]], hard: list[tuple[str, str]]):
+    from rich.console import Group
+    from rich.table import Table
+
+    table = Table(show_header=False, box=None, title=text("quiz progress", "bold"), title_justify="left")
+    table.add_column(style="dim")
+    table.add_column()
+    for name, value in rows:
+        table.add_row(name, text(value))
+    if not hard:
+        return table
+    worst = Table(title=text("hardest terms", "bold"), title_justify="left", show_header=False, box=None)
+    worst.add_column(style="bold red")
+    worst.add_column(style="dim")
+    for term, line in hard:
+        worst.add_row(text(term), line)
+    return Group(table, text(""), worst)
