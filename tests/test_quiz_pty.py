@@ -1,0 +1,93 @@
+"""The real interactive quiz in a pseudo-terminal: Rich output, line editing, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+NOTES = """\
+### what is dropout
+- zeroes each unit with probability p during training
+- see also: overfitting
+
+### what is overfitting
+- fits the training data too well
+
+### what is softmax
+- turns scores into probabilities
+
+### what is relu
+- max(0, x)
+
+### what is gelu
+- x times the normal CDF of x
+"""
+
+
+@pytest.fixture
+def spawn(tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text(NOTES, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "MLTERMS_GLOSSARY")}
+    env.update(MLTERMS_HOME=str(tmp_path / "home"), TERM="xterm-256color")
+    children = []
+
+    def start(*args: str):
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "mlterms", "--glossary", str(notes), "quiz", *args],
+            env=env,
+            encoding="utf-8",
+            timeout=20,
+            dimensions=(40, 100),
+        )
+        children.append(child)
+        return child
+
+    yield start
+    for child in children:
+        child.close(force=True)
+
+
+def state(tmp_path) -> dict:
+    return json.loads((tmp_path / "home" / "state.json").read_text())["cards"]
+
+
+def test_typed_answer_in_a_terminal(spawn, tmp_path):
+    child = spawn("--mode", "typed", "--term", "dropout")
+    child.expect("Question 1/1")
+    child.expect("_____|zeroes each unit")
+    child.expect(r"term \(Enter if you don't know\): ")
+    child.sendline("dropuot")
+    child.expect(r"accepted \(you wrote 'dropuot'\)")
+    child.expect("next review in 10 minutes")
+    child.expect("Done: ")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert state(tmp_path)["dropout"]["log"][0][1] == 3
+
+
+def test_ctrl_c_ends_quietly_with_a_summary_and_keeps_answers(spawn, tmp_path):
+    child = spawn("--mode", "recall", "--count", "3", "--seed", "2")
+    child.expect("Question 1/3")
+    child.expect(r"your definition \(Enter to reveal\): ")
+    child.sendline("no idea")
+    child.expect(r"grade \[1 again, 2 hard, 3 good, 4 easy\]: ")
+    child.sendline("4")
+    child.expect("graded easy")
+    child.expect("Question 2/3")
+    child.expect(r"your definition \(Enter to reveal\): ")
+    child.sendintr()
+    child.expect("Done: ")
+    child.expect("1 of 1 right")
+    child.expect(pexpect.EOF)
+    assert "Traceback" not in child.before
+    child.close()
+    assert child.exitstatus == 0
+    assert len(state(tmp_path)) == 1
