@@ -67,7 +67,7 @@ def name_pattern(name: str) -> str:
     else:
         tail = re.escape(last) + "(?:e?s)?"
     body = r"[\s\-_]*".join([*map(re.escape, head), tail])
-    return rf"(?<!\w){body}(?:'s)?(?!\w)"
+    return rf"(?<![^\W_]){body}(?:'s)?(?![^\W_])"  # not inside a longer word ('_' separates)
 
 
 def mask(text: str, names: list[str]) -> str:
@@ -257,7 +257,7 @@ def check_typed(glossary: Glossary, entry: Entry, text: str) -> Verdict:
 def pick_option(question: Question, text: str) -> int | None:
     """The option an answer names: a number 1-4 or a term (typos forgiven); None if unclear."""
     text = text.strip()
-    if text.isdigit():
+    if text.isdecimal():
         n = int(text)
         return n - 1 if 1 <= n <= len(question.options) else None
     k = key(text)

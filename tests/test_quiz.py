@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from mlterms import quiz as q
@@ -219,6 +221,25 @@ def test_choice_answers_by_number_or_by_name(glossary):
         assert q.pick_option(question, unclear) is None
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_no_answer_makes_grading_fail(answer):
+    glossary = parse(NOTES)
+    pool = q.quizzable(glossary)
+    question = q.make_question(pool[0], "choice", pool, q.links(glossary), random.Random(0))
+    assert q.pick_option(question, answer) in (None, 0, 1, 2, 3)
+    assert isinstance(q.check_typed(glossary, pool[0], answer), q.Verdict)
+    assert q.parse_grade(answer) in (None, 1, 2, 3, 4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1), st.text())
+def test_masking_never_fails_and_removes_the_name(name, text):
+    masked = q.mask(f"{text} {name} {text}", [name])
+    if q.name_pattern(name) and q.key(name):
+        assert q.BLANK in masked
+
+
 def test_grades():
     assert [q.parse_grade(x) for x in ("1", "hard", " G ", "e", "5", "", "good!")] == [
         1,
@@ -364,6 +385,12 @@ def test_cli_typed_empty_answer_is_a_miss(notes, state_path):
     result = invoke(notes, "--mode", "typed", "--term", "softmax", input="\n")
     assert "no answer: softmax\n  turns scores into probabilities that sum to 1" in result.stdout
     assert Progress.open(state_path).get("softmax").lapses == 1
+
+
+def test_cli_answers_that_are_not_utf8(notes, state_path):
+    result = invoke(notes, "--mode", "typed", "--term", "relu", "--json", input=b"\xffrelu\xfe\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["results"][0]["answer"] == "\ufffdrelu\ufffd"
 
 
 def test_cli_mixed_with_json(notes, state_path):

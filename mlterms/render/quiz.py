@@ -150,8 +150,8 @@ def feedback(out: Output, result: Result, now: datetime) -> None:
     from rich.padding import Padding
 
     if first:
-        out.print(Padding(text(first), (0, 0, 0, 2)))
-    out.print(Padding(text(due, "dim"), (0, 0, 0, 2)))
+        out.print(Padding(text(first), (0, 0, 0, 2), expand=False))
+    out.print(Padding(text(due, "dim"), (0, 0, 0, 2), expand=False))
 
 
 # --- the end of a quiz -----------------------------------------------------------------------
