@@ -43,7 +43,6 @@ def read_line(prompt: str, stream=None) -> str:
     stream.flush()
     line = sys.stdin.readline()
     if not line:
-        stream.write("\n")
         raise EOFError
     if not sys.stdin.isatty():
         stream.write(line if line.endswith("\n") else line + "\n")
@@ -67,33 +66,62 @@ def shielded():
             raise KeyboardInterrupt
 
 
-def ask(out, session, question, number: int, total: int):
+def read_until(out, parse, prompt: str, hint: str):
+    """Ask again, with a hint, until `parse` makes sense of the line."""
+    from mlterms.render import quiz as draw
+
+    value = parse(read_line(prompt, draw.stream(out)))
+    while value is None:
+        draw.hint(out, hint)
+        value = parse(read_line(prompt, draw.stream(out)))
+    return value
+
+
+def answer_choice(out, session, question):
+    from mlterms.quiz import pick_option
+    from mlterms.render.quiz import prompt
+
+    n = len(question.options)
+    option = read_until(
+        out,
+        lambda line: pick_option(question, line),
+        prompt("choice", n),
+        f"Type a number 1-{n} or one of the terms above.",
+    )
+    with shielded():
+        return session.choose(question, option, utcnow())
+
+
+def answer_typed(out, session, question):
+    from mlterms.render.quiz import prompt, stream
+
+    answer = read_line(prompt("typed"), stream(out))
+    with shielded():
+        return session.typed(question, answer, utcnow())
+
+
+def answer_recall(out, session, question):
+    from mlterms.quiz import parse_grade
+    from mlterms.render.quiz import prompt, reveal, stream
+
+    answer = read_line(prompt("recall"), stream(out))
+    reveal(out, question)
+    grade = read_until(
+        out, parse_grade, prompt("grade"), "Grade with 1 (again), 2 (hard), 3 (good) or 4 (easy)."
+    )
+    with shielded():
+        return session.recall(question, answer, grade, utcnow())
+
+
+ANSWER = {"choice": answer_choice, "typed": answer_typed, "recall": answer_recall}
+
+
+def ask(out, session, question, number: int, total: int) -> None:
     """Pose one question, read until the answer is usable, save it, show feedback."""
-    from mlterms import quiz as q
     from mlterms.render import quiz as draw
 
     draw.question(out, question, number, total)
-    talk = draw.stream(out)
-    if question.mode == "choice":
-        option = q.pick_option(question, read_line(draw.prompt("choice", len(question.options)), talk))
-        while option is None:
-            draw.hint(out, f"Type a number 1-{len(question.options)} or one of the terms above.")
-            option = q.pick_option(question, read_line(draw.prompt("choice", len(question.options)), talk))
-        with shielded():
-            result = session.choose(question, option, utcnow())
-    elif question.mode == "typed":
-        answer = read_line(draw.prompt("typed"), talk)
-        with shielded():
-            result = session.typed(question, answer, utcnow())
-    else:
-        answer = read_line(draw.prompt("recall"), talk)
-        draw.reveal(out, question)
-        grade = q.parse_grade(read_line(draw.prompt("grade"), talk))
-        while grade is None:
-            draw.hint(out, "Grade with 1 (again), 2 (hard), 3 (good) or 4 (easy).")
-            grade = q.parse_grade(read_line(draw.prompt("grade"), talk))
-        with shielded():
-            result = session.recall(question, answer, grade, utcnow())
+    result = ANSWER[question.mode](out, session, question)
     draw.feedback(out, result, utcnow())
 
 
