@@ -23,8 +23,10 @@ private-use characters that mark matches in highlight() are removed from it befo
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
+import itertools
 import os
 import re
 import sqlite3
@@ -40,8 +42,8 @@ SCHEMA = 1  # bump when the index layout or what goes into it changes
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 COLUMNS = ("term", "aliases", "body", "see")
 WEIGHTS = (10.0, 6.0, 1.0, 0.5)  # bm25 weight of each column, in COLUMNS order
-SMALL_ENTRIES = 300  # fewer entries than this: an in-memory index is as fast as a cache file
-SMALL_BYTES = 32_000  # the same threshold for raw text (search_text)
+SMALL_ENTRIES = 50  # fewer: index in memory (78 entries: 10 ms to build vs 2 ms to open a cached file)
+SMALL_BYTES = 16_000  # about the same threshold for raw text (search_text)
 KEEP_FILES = 8  # cached index files kept; the least recently used go first
 STALE_TEMP_SECONDS = 3600  # a temp file this old is from a build that died
 MAX_WORDS = 32  # query words used (a pasted page of text still answers quickly)
@@ -54,6 +56,7 @@ ELLIPSIS = "…"
 OPEN, CLOSE = "\ue000", "\ue001"  # highlight() markers; never in indexed text
 MARKERS = re.compile("[\ue000\ue001]")
 MARKED = re.compile("([\ue000\ue001])")
+RUNS = re.compile(r"\s+")
 WORD = re.compile(r"[^\W_]+")  # letters and digits: what the unicode61 tokenizer keeps
 
 EXACT, NAMES_ALL, ALL, NAMES_ANY, ANY, FUZZY = 5, 4, 3, 2, 1, 0
@@ -73,13 +76,12 @@ class Hit:
 
 def search(glossary: Glossary, query: str, limit: int = 10) -> list[Hit]:
     """The entries matching `query`, best first; [] when nothing matches. Never raises for any str."""
-    rows = [entry_row(e) for e in glossary.entries]
+    rows = rows_of(glossary.entries)
     if len(rows) < SMALL_ENTRIES:
         return _search_memory(rows, query, limit)
-    digest = hashlib.sha256(b"entries\0")
-    for row in rows:
-        digest.update("\0".join(row).encode("utf-8", "surrogatepass") + b"\1")
-    return _search_cached(digest.hexdigest(), lambda: rows, query, limit)
+    blob = "\x1e".join("\x1f".join(row) for row in rows)  # the content: what the index is made of
+    digest = hashlib.sha256(b"entries\0" + blob.encode("utf-8", "surrogatepass")).hexdigest()
+    return _search_cached(digest, lambda: rows, query, limit)
 
 
 def search_text(text: str, query: str, limit: int = 10) -> list[Hit]:
@@ -90,27 +92,23 @@ def search_text(text: str, query: str, limit: int = 10) -> list[Hit]:
     if len(text) < SMALL_BYTES:
         return search(parse(text), query, limit)
     digest = hashlib.sha256(b"text\0" + text.encode("utf-8", "surrogatepass")).hexdigest()
-    return _search_cached(digest, lambda: [entry_row(e) for e in parse(text).entries], query, limit)
+    return _search_cached(digest, lambda: rows_of(parse(text).entries), query, limit)
 
 
 # ----------------------------------------------------------------------------- what is indexed
 
 
-def flat(text: str) -> str:
-    """One line of plain text, with the highlight markers (which the index reserves) replaced."""
-    if OPEN in text or CLOSE in text:
-        text = MARKERS.sub("\ufffd", text)
-    return " ".join(text.split())
+def rows_of(entries: list[Entry]) -> list[Row]:
+    """The indexed text of each entry: one bullet a line, so that each line can be a snippet.
 
-
-def entry_row(entry: Entry) -> Row:
-    """The indexed text of an entry: bullets on lines of their own, so each can be a snippet."""
-    return (
-        flat(entry.term),
-        ", ".join(flat(a) for a in entry.aliases),
-        "\n".join(flat(b) for b in entry.definition),
-        ", ".join(flat(s) for s in entry.see_also),
-    )
+    Kept raw (whitespace is tidied only in the few snippets shown) so that a big glossary is cheap;
+    only the private-use characters that the index reserves as highlight markers are replaced.
+    """
+    rows = [(e.term, ", ".join(e.aliases), "\n".join(e.definition), ", ".join(e.see_also)) for e in entries]
+    every = "".join("".join(row) for row in rows)
+    if OPEN in every or CLOSE in every:
+        rows = [tuple(MARKERS.sub("\ufffd", text) for text in row) for row in rows]
+    return rows
 
 
 # ----------------------------------------------------------------------------- index: build and cache
@@ -126,7 +124,14 @@ def build(con: sqlite3.Connection, rows: list[Row], meta: str) -> sqlite3.Connec
         """
     )
     con.executemany(f"INSERT INTO docs (rowid, {columns}) VALUES (?, ?, ?, ?, ?)", _numbered(rows))
-    con.executemany("INSERT INTO names VALUES (?, ?, ?)", _names(rows))
+    ids, positions, names = [], [], []
+    for rowid, row in enumerate(rows, start=1):
+        row_names = [row[0], *split_aliases(row[1])]
+        ids += [rowid] * len(row_names)
+        positions += range(len(row_names))
+        names += row_names
+    found = [(k, i, p) for k, i, p in zip(name_keys(names), ids, positions, strict=True) if k]
+    con.executemany("INSERT INTO names VALUES (?, ?, ?)", found)
     con.execute("CREATE INDEX names_key ON names (key)")
     con.execute("INSERT INTO meta VALUES ('key', ?)", (meta,))
     con.commit()
@@ -138,24 +143,35 @@ def _numbered(rows: list[Row]) -> Iterable[tuple[int, str, str, str, str]]:
         yield (rowid, *row)
 
 
-def _names(rows: list[Row]) -> Iterable[tuple[str, int, int]]:
-    for rowid, row in enumerate(rows, start=1):
-        for pos, name in enumerate([row[0], *split_aliases(row[1])]):
-            k = name_key(name)
-            if k:
-                yield k, rowid, pos
+TRAILING = re.compile(r"[?!. \t]+(?=\x00)")  # what lookup.key strips from the end of a name
+LEADING = re.compile(r"\x00 *(?:what|an?|the)\b")  # words lookup.key may strip from the start
+ODD = re.compile(r"[^\x00 -~]")  # not printable ASCII
 
 
-ASCII_SEPARATORS = str.maketrans("", "", " \t\n\r\f\v-_")
-NOT_FAST = frozenset(("what", "a", "an", "the"))  # first words that lookup.key may remove
+def name_keys(names: list[str]) -> list[str]:
+    """[lookup.key(name) for name in names], in bulk: a big glossary has tens of thousands of names.
 
-
-def name_key(name: str) -> str:
-    """lookup.key(name), several times faster for the usual name: ASCII, no leading 'what is'/article."""
-    first = name.split(maxsplit=1)[:1]
-    if not name.isascii() or not first or first[0].casefold() in NOT_FAST:
-        return key(name)
-    return name.strip().rstrip("?!. \t").strip().casefold().translate(ASCII_SEPARATORS)
+    For a name of printable ASCII that doesn't start with 'what', 'a', 'an' or 'the', key() is
+    'strip ?!. from the end, casefold, drop spaces, - and _', done here on all names joined at
+    once; the names found to be otherwise go through key() itself.
+    """
+    joined = "\x00" + "\x00".join(names) + "\x00"  # every name between two NULs
+    if joined.count("\x00") != len(names) + 1:  # a NUL inside a name
+        return [key(name) for name in names]
+    folded = joined.lower()
+    if "?\x00" in folded or "!\x00" in folded or ".\x00" in folded or " \x00" in folded:
+        folded = TRAILING.sub("", folded)
+    keys = folded.replace(" ", "").replace("-", "").replace("_", "").split("\x00")[1:-1]
+    others = [m.start() for m in LEADING.finditer(joined.lower())]
+    plain = joined.replace("\x00", "")
+    if not (plain.isascii() and plain.isprintable()):
+        others += [m.start() for m in ODD.finditer(joined)]
+    if others:
+        starts = list(itertools.accumulate((len(name) + 1 for name in names), initial=0))
+        for at in others:
+            i = bisect.bisect_right(starts, at) - 1
+            keys[i] = key(names[i])
+    return keys
 
 
 def split_aliases(aliases: str) -> list[str]:
@@ -495,23 +511,52 @@ def unmark(marked: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(plain), spans
 
 
+def squash(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """One line: each run of whitespace (tabs, newlines) becomes one space, the ends are stripped,
+    and the spans (which start and end on words) move along."""
+    pieces: list[str] = []
+    ends: list[int] = []  # where each run of whitespace ended in text ...
+    removed: list[int] = []  # ... and how many characters were dropped up to there
+    pos = dropped = 0
+    for run in RUNS.finditer(text):
+        a, b = run.span()
+        keep = "" if a == 0 or b == len(text) else " "
+        pieces += (text[pos:a], keep)
+        dropped += b - a - len(keep)
+        ends.append(b)
+        removed.append(dropped)
+        pos = b
+    if not ends:
+        return text, list(spans)
+    pieces.append(text[pos:])
+
+    def moved(i: int) -> int:
+        k = bisect.bisect_right(ends, i)
+        return i - (removed[k - 1] if k else 0)
+
+    return "".join(pieces), [(moved(a), moved(b)) for a, b in spans]
+
+
 def trim(
     text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS
 ) -> tuple[str, list[tuple[int, int]]]:
-    """At most ~width chars of text around its first span, cut at spaces, '…' where cut."""
+    """One line of at most `width` chars around the first span, cut at spaces, '…' where cut."""
+    text, spans = squash(text, spans)
     if len(text) <= width:
-        return text, list(spans)
-    first = spans[0][0] if spans else 0
-    start = max(0, min(first - width // 4, len(text) - width + 1))
+        return text, spans
+    first, first_end = spans[0] if spans else (0, 0)
+    room = width - 2  # the text between two '…'
+    start = max(0, first - width // 4)
+    if start + room >= len(text):  # near the end: no '…' after
+        start, end = len(text) - (width - 1), len(text)
+    else:
+        end = start + room
+        if not text[end].isspace():  # don't end mid-word (unless the word is the match)
+            space = text.rfind(" ", max(first_end, start), end)
+            end = space if space > start else end
     if start > 0 and not text[start - 1].isspace():  # don't start mid-word
         space = text.find(" ", start, first)
-        if space != -1:
-            start = space + 1
-    end = min(len(text), start + width - 2)
-    if end < len(text) and not text[end].isspace():  # don't end mid-word
-        space = text.rfind(" ", spans[0][1] if spans else start, end)
-        if space > start:
-            end = space
+        start = space + 1 if space != -1 else start
     head = ELLIPSIS if start > 0 else ""
     tail = ELLIPSIS if end < len(text) else ""
     shift = len(head) - start

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from mlterms import search as search_module
 from mlterms.glossary import parse
 from mlterms.lookup import key
-from mlterms.search import Hit, name_key, search, search_text, trim
+from mlterms.search import Hit, name_keys, search, search_text, squash, trim
 
 GLOSSARY = """\
 # notes
@@ -194,6 +194,25 @@ def test_names_differing_only_in_separators_match_exactly():
     assert search(g, "one shot")[0].term == "one-shot learning"
 
 
+def test_squash_makes_one_line_and_moves_spans():
+    text = "  a\tbig \n\n word  "
+    assert squash(text, [(2, 3), (4, 7), (11, 15)]) == ("a big word", [(0, 1), (2, 5), (6, 10)])
+    assert squash("plain", [(0, 5)]) == ("plain", [(0, 5)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet="ab \t\n", max_size=120), at=st.integers(0, 120))
+def test_trim_spans_always_cover_the_same_word(text, at):
+    words = [(m.start(), m.end()) for m in __import__("re").finditer(r"\S+", text)]
+    if not words:
+        return
+    a, b = words[at % len(words)]
+    snippet, spans = trim(text, [(a, b)], width=20)
+    assert len(snippet) <= 20 and "\n" not in snippet and "\t" not in snippet
+    for x, y in spans:
+        assert snippet[x:y] in text[a:b]
+
+
 def test_trim_keeps_spans_inside():
     text = "x" * 50 + " match " + "y" * 100
     snippet, spans = trim(text, [(51, 56)])
@@ -255,7 +274,7 @@ QUERIES = st.lists(st.one_of(st.text(max_size=20), FTS_NOISE), max_size=8).map("
 
 @pytest.fixture(scope="module")
 def index():
-    rows = [search_module.entry_row(e) for e in parse(GLOSSARY).entries]
+    rows = search_module.rows_of(parse(GLOSSARY).entries)
     return search_module.build(sqlite3.connect(":memory:"), rows, "test")
 
 
@@ -274,10 +293,17 @@ def test_any_glossary_and_query_never_raise(text, query):
         check_hit(hit)
 
 
+NAMES = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet="aAnN eEhHtTwWisr?!.-_\t", max_size=12),  # 'what is', articles, separators
+    st.sampled_from(["a b", "the softmax", "What is a GAN?", "One-Shot_Learning?", "x?-", "an", "naïve"]),
+)
+
+
 @settings(max_examples=300, deadline=None)
-@given(name=st.text(max_size=30))
-def test_fast_name_key_is_lookup_key(name):
-    assert name_key(name) == key(name)
+@given(names=st.lists(NAMES, max_size=8))
+def test_bulk_name_keys_are_lookup_keys(names):
+    assert name_keys(names) == [key(name) for name in names]
 
 
 # ----------------------------------------------------------------------------- the cache
