@@ -1,0 +1,357 @@
+"""Start-up and speed benchmark of the mlterms CLI, as ratios against baselines measured in the same run.
+
+Run it with the project's interpreter (the venv that has mlterms installed):
+
+    python benchmarks/bench.py                 # every row, 15 runs each
+    python benchmarks/bench.py --runs 31 --only search
+
+A script, not a test: this machine is noisy, so every row is a ratio of MEDIAN wall times (or peak
+memory) of two commands timed in the same run, with the commands interleaved round-robin so that
+noise hits them alike. Output of every command goes to a pipe, as when a user pipes it.
+
+Baselines (../shared/bench beside the repo, or --baselines DIR):
+  tldr         the official Python tldr client rendering a local page (`tldr --render dropout.tldr.md`),
+               installed into its own venv (benchmarks/.venv/tldr: gitignored by the `.venv/` rule)
+  typer_hello  the floor of any Typer CLI on this interpreter (a reference row)
+  torch_hello  a Typer app that imports torch and prints a tensor (the baseline of demos)
+
+A row whose command does not exist yet (exit 2, 'No such command') is shown as n/a.
+Exit status: 0, or 1 with --strict when a row fails its target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DEFAULT_BASELINES = REPO.parent / "shared" / "bench"
+DEFAULT_TLDR_VENV = HERE / ".venv" / "tldr"
+TLDR_REQUIREMENT = "tldr==3.4.4"
+GENERATED_ENTRIES = 10_000
+TIME = "/usr/bin/time"  # GNU time, for peak memory (Debian package 'time')
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+@dataclass
+class Command:
+    """One program to time; `fresh` names an env var set to a new empty dir before every run."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    stdin: bytes = b""
+    fresh: str = ""
+    heavy: bool = False  # slow (torch): timed in the first --heavy-runs rounds only
+    memory: bool = False  # also measure peak RSS (in extra runs under /usr/bin/time)
+    times: list[float] = field(default_factory=list)  # seconds
+    rss: list[int] = field(default_factory=list)  # peak resident set size, KiB
+    missing: str = ""  # why it cannot run (e.g. 'No such command'), else ''
+
+    @property
+    def shown(self) -> str:
+        return " ".join(repr(arg) if " " in arg else arg for arg in self.argv)
+
+
+@dataclass
+class Row:
+    label: str
+    command: str
+    baseline: str
+    target: float | None  # the ratio to stay at or under; None: informational
+    metric: str = "time"  # or "memory"
+
+
+def run_once(cmd: Command, base_env: dict[str, str], work: Path, memory: bool = False) -> tuple[int, str]:
+    """Run cmd once with stdout to a pipe and record its wall time, or with memory=True its peak RSS.
+
+    Peak RSS comes from GNU time, not from our own wait4(): a child spawned by this (big) Python
+    process starts from its memory, and Linux keeps that high-water mark across exec.
+    """
+    env = {**base_env, **cmd.env}
+    if cmd.fresh:  # made before the clock starts
+        env[cmd.fresh] = tempfile.mkdtemp(prefix=f"{cmd.name}-", dir=work)
+    rss_file = work / "rss.txt"
+    argv = [TIME, "-f", "%M", "-o", str(rss_file), *cmd.argv] if memory else cmd.argv
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=env, cwd=REPO
+        )
+        if cmd.stdin:
+            proc.stdin.write(cmd.stdin)
+        proc.stdin.close()
+        while proc.stdout.read(1 << 16):
+            pass
+        code = proc.wait()
+        elapsed = time.perf_counter() - start
+        proc.stdout.close()
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    if memory:
+        cmd.rss.append(int(rss_file.read_text().split()[-1]))  # KiB
+    else:
+        cmd.times.append(elapsed)
+    return code, stderr
+
+
+def preflight(cmd: Command, base_env: dict[str, str], work: Path) -> None:
+    """One untimed run: warms .pyc files and caches, and finds commands that don't exist yet."""
+    code, stderr = run_once(cmd, base_env, work)
+    cmd.times.clear()
+    if code == 2 and "No such command" in stderr:
+        cmd.missing = "no such command yet"
+    elif code not in (0, 1):
+        cmd.missing = f"exit {code}: " + (stderr.strip().splitlines() or ["(no stderr)"])[-1][:80]
+
+
+# ----------------------------------------------------------------------------- setup
+
+
+def ensure_tldr(venv: Path) -> Path:
+    """The tldr client in its own venv (same base interpreter as the project), installed if missing."""
+    tldr = venv / "bin" / "tldr"
+    if tldr.exists():
+        return tldr
+    print(f"installing {TLDR_REQUIREMENT} into {venv} ...", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, TLDR_REQUIREMENT], check=True)
+    return tldr
+
+
+def mlterms_argv() -> tuple[list[str], str]:
+    """The console script next to this interpreter (what users run), else `python -m mlterms`."""
+    script = Path(sys.executable).parent / "mlterms"
+    if script.exists():
+        return [str(script)], f"console script {script}"
+    return [sys.executable, "-m", "mlterms"], f"{sys.executable} -m mlterms (no console script found)"
+
+
+# Words of generated entries: the bundled glossary's vocabulary, roughly.
+VOCAB = """
+model layer network training loss gradient weight bias activation tensor batch epoch learning rate
+optimizer dropout regularization overfitting underfitting normalization embedding attention transformer
+kernel convolution pooling feature label dataset sample variance noise prior posterior inference
+sampling probability distribution entropy divergence encoder decoder latent vector matrix scalar
+linear nonlinear sigmoid softmax relu token sequence recurrent memory generalization validation test
+accuracy precision recall metric residual skip connection stride padding channel filter map
+classifier regression logistic boosting tree forest ensemble bagging margin support
+diffusion schedule sigma score denoising autoencoder variational adversarial generator discriminator
+policy reward agent value function state action exploration exploitation discount return
+"""
+FILLER = "the a of to in is and for with by each that when on from as an its or at per"
+
+
+def generate_glossary(path: Path, entries: int = GENERATED_ENTRIES, seed: int = 1) -> None:
+    """A glossary shaped like the bundled one (measured there): ~3.3 bullets of ~90 chars per entry,
+    aliases on 80% of entries, see-also on all, a source on 12%; distinct 1-3 word names."""
+    rng = random.Random(seed)
+    vocab = sorted(set(VOCAB.split()))
+    filler = FILLER.split()
+    names: list[str] = []
+    seen: set[str] = set()
+    while len(names) < entries:
+        name = " ".join(rng.sample(vocab, rng.choice((1, 2, 2, 2, 3, 3))))
+        if name not in seen:
+            seen.add(name)
+            names.append(name)
+
+    def sentence(n: int) -> str:
+        return " ".join(rng.choice(vocab) if rng.random() < 0.6 else rng.choice(filler) for _ in range(n))
+
+    out = ["# generated glossary", ""]
+    for name in names:
+        out.append(f"### what is {name}")
+        if rng.random() < 0.8:
+            out.append("- aka: " + ", ".join(f"{name} {rng.choice(vocab)}" for _ in range(rng.randint(1, 3))))
+        out.extend("- " + sentence(rng.randint(6, 18)) for _ in range(rng.randint(1, 6)))
+        out.append("- see also: " + ", ".join(rng.sample(names, rng.randint(2, 6))))
+        if rng.random() < 0.12:
+            out.append(f"- source: https://example.org/glossary#{name.replace(' ', '_')}")
+        out.append("")
+    path.write_text("\n".join(out), encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def fmt_value(value: float, metric: str) -> str:
+    return f"{value * 1000:7.1f} ms" if metric == "time" else f"{value / 1024:7.1f} MB"
+
+
+def median(cmd: Command, metric: str) -> float:
+    values = cmd.times if metric == "time" else cmd.rss
+    return statistics.median(values) if values else 0.0
+
+
+def report(rows: list[Row], commands: dict[str, Command]) -> list[str]:
+    """The table, and the labels of rows that failed."""
+    header = (
+        f"{'row':<34} {'baseline':<12} {'median':>10} {'baseline':>10} {'ratio':>7} {'target':>8}  result"
+    )
+    print(header)
+    print("-" * len(header))
+    failed = []
+    for row in rows:
+        cmd, base = commands[row.command], commands[row.baseline]
+        target = f"<={row.target:.2f}x" if row.target is not None else "info"
+        if cmd.missing or base.missing or not median(cmd, row.metric) or not median(base, row.metric):
+            why = cmd.missing or base.missing or "not run"
+            print(
+                f"{row.label:<34} {row.baseline:<12} {'n/a':>10} {'':>10} {'n/a':>7} {target:>8}  n/a ({why})"
+            )
+            continue
+        value, base_value = median(cmd, row.metric), median(base, row.metric)
+        ratio = value / base_value
+        if row.target is None:
+            result = ""
+        elif ratio <= row.target:
+            result = "PASS"
+        else:
+            result = "FAIL"
+            failed.append(row.label)
+        print(
+            f"{row.label:<34} {row.baseline:<12} {fmt_value(value, row.metric):>10} "
+            f"{fmt_value(base_value, row.metric):>10} {ratio:6.2f}x {target:>8}  {result}"
+        )
+    return failed
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15, help="timed runs of each command (default 15)")
+    parser.add_argument(
+        "--heavy-runs",
+        type=int,
+        default=5,
+        help="timed runs of the torch commands (default 5: they take seconds)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only rows whose label contains NAME (repeatable), with their baselines",
+    )
+    parser.add_argument("--baselines", type=Path, default=DEFAULT_BASELINES, help="dir of the baseline files")
+    parser.add_argument("--tldr-venv", type=Path, default=DEFAULT_TLDR_VENV, help="venv for the tldr client")
+    parser.add_argument(
+        "--entries", type=int, default=GENERATED_ENTRIES, help="entries of the generated glossary"
+    )
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a row fails its target")
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="mlterms-bench-"))
+    try:
+        return bench(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def bench(args: argparse.Namespace, work: Path) -> int:
+    mlterms, how = mlterms_argv()
+    tldr = ensure_tldr(args.tldr_venv)
+    big = work / "generated-glossary.md"
+    generate_glossary(big, args.entries)
+    warm_cache = work / "cache-warm"
+
+    base = args.baselines
+    cache = {"MLTERMS_CACHE": str(warm_cache)}
+    every = [
+        Command("tldr", [str(tldr), "--render", str(base / "dropout.tldr.md")]),
+        Command("typer_hello", [sys.executable, str(base / "typer_hello.py"), "dropout"]),
+        Command("torch_hello", [sys.executable, str(base / "torch_hello.py"), "convolution"], heavy=True),
+        Command("define", [*mlterms, "define", "dropout"], dict(cache)),
+        Command("search_warm", [*mlterms, "--glossary", str(big), "search", "overfitting"], dict(cache)),
+        Command(
+            "search_cold", [*mlterms, "--glossary", str(big), "search", "overfitting"], fresh="MLTERMS_CACHE"
+        ),
+        Command("list", [*mlterms, "list"], dict(cache)),
+        Command("search_phrase", [*mlterms, "search", "prevent overfitting"], dict(cache)),
+        Command(
+            "quiz",
+            [*mlterms, "quiz", "--mode", "choice", "--count", "1", "--seed", "1"],
+            dict(cache),
+            stdin=b"1\n",
+            fresh="MLTERMS_HOME",
+        ),
+        Command("demo_conv", [*mlterms, "demo", "convolution"], dict(cache), heavy=True),
+        Command("demo_all", [*mlterms, "demo", "--all"], dict(cache), heavy=True),
+    ]
+    commands = {c.name: c for c in every}
+    n = args.entries
+    rows = [
+        Row("typer_hello (reference)", "typer_hello", "tldr", None),
+        Row("define dropout", "define", "tldr", 1.0),
+        Row("define dropout: peak memory", "define", "tldr", 1.0, "memory"),
+        Row(f"search overfitting, {n:,} warm", "search_warm", "tldr", 2.0),
+        Row(f"search overfitting, {n:,} cold", "search_cold", "tldr", 4.0),
+        Row("list", "list", "tldr", None),
+        Row("search 'prevent overfitting'", "search_phrase", "tldr", None),
+        Row("quiz --mode choice --count 1", "quiz", "tldr", 2.0),
+        Row("demo convolution", "demo_conv", "torch_hello", 1.25),
+        Row("demo --all", "demo_all", "torch_hello", 2.5),
+    ]
+    if args.only:
+        rows = [r for r in rows if any(part in r.label for part in args.only)]
+    needed = [c for c in every if any(c.name in (r.command, r.baseline) for r in rows)]
+    for row in rows:
+        if row.metric == "memory":
+            commands[row.command].memory = commands[row.baseline].memory = True
+    if any(c.memory for c in needed) and not Path(TIME).exists():
+        print(f"note: no {TIME} (Debian package 'time'): peak memory rows are n/a", file=sys.stderr)
+        for cmd in needed:
+            cmd.memory = False
+
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("MLTERMS_")}
+    base_env.update({"NO_COLOR": "1", "COLUMNS": "100", "PYTHONWARNINGS": "ignore"})
+    print(f"mlterms: {how}")
+    print(f"python:  {sys.version.split()[0]} ({sys.executable})")
+    print(f"tldr:    {tldr} ({TLDR_REQUIREMENT})")
+    print(f"glossary for search rows: {n:,} generated entries ({big.stat().st_size / 1e6:.1f} MB)")
+    print(
+        f"runs:    {args.runs} per command ({args.heavy_runs} for torch ones), round-robin, after one untimed"
+        f" warm-up run each; peak memory from {TIME} -f %M in as many extra runs"
+    )
+    for cmd in needed:
+        env = [f"{k}=<dir>" for k in cmd.env] + ([f"{cmd.fresh}=<new empty dir>"] if cmd.fresh else [])
+        stdin = f"printf {cmd.stdin.decode()!r} | " if cmd.stdin else ""
+        print(f"  {cmd.name:<14} {stdin}{' '.join([*env, cmd.shown])}")
+    print()
+
+    for cmd in needed:
+        preflight(cmd, base_env, work)
+    live = [c for c in needed if not c.missing]
+    for i in range(max(args.runs, args.heavy_runs)):
+        now = [c for c in live if i < (args.heavy_runs if c.heavy else args.runs)]
+        for cmd in now[i % len(now) :] + now[: i % len(now)] if now else []:  # rotated: no fixed position
+            run_once(cmd, base_env, work)
+            if cmd.memory:
+                run_once(cmd, base_env, work, memory=True)
+
+    failed = report(rows, commands)
+    print()
+    print("ratio = median of the row's command / median of its baseline, both measured in this run")
+    if failed:
+        print("FAILED: " + ", ".join(failed))
+    return 1 if failed and args.strict else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
