@@ -438,7 +438,7 @@ def rich_parts(r: Report, width: int) -> list:
         parts += [text(""), Rule(text(section.title, "bold cyan"), style="cyan", align="left")]
         for item in section.items:
             parts += [text(""), *RICH[item.kind](item, width)]
-    parts += [text(""), rich_checks(r.checks)] if r.checks else []
+    parts += [text(""), text("checks", "bold"), rich_checks(r.checks)] if r.checks else []
     return [*parts, text(verdict(r), "bold green" if r.passed else "bold red"), text("")]
 
 
@@ -458,20 +458,20 @@ def rich_tensor(t: Tensor, width: int) -> list:
         return [title + text("  (empty)", "dim")]
     fmt = formatter(flatten(t.values))
     grids, more = slices(t)
-    parts = [] if len(t.shape) < 3 else [title]
+    parts = [title]  # above the table, not its title, which Rich would wrap to the table's width
     for label, grid in grids:
         cells = [[fmt(v) for v in row] for row in grid]
-        parts.append(number_table(pick(cells, *fit(cells, width - 1, 3)), text(label) if label else title))
+        parts += [text(label)] if label else []
+        parts.append(number_table(pick(cells, *fit(cells, width - 1, 3))))
     return parts + ([text(f"… and {more} more slices", "dim")] if more else [])
 
 
-def number_table(cells: list[list[str]], title: Any):
+def number_table(cells: list[list[str]]):
     from rich.box import Box
     from rich.table import Table as RichTable
 
-    MATRIX = Box("╭──╮\n│  │\n│  │\n│  │\n│  │\n│  │\n│  │\n╰──╯\n")  # a frame, no lines between columns
-
-    table = RichTable(title=title, title_justify="left", show_header=False, box=MATRIX)
+    frame = Box("╭──╮\n│  │\n│  │\n│  │\n│  │\n│  │\n│  │\n╰──╯\n")  # no lines between columns
+    table = RichTable(show_header=False, box=frame)
     for _ in cells[0]:
         table.add_column(justify="right", no_wrap=True)
     for row in cells:
@@ -484,15 +484,12 @@ def rich_table(t: Table, width: int) -> list:
     from rich.table import Table as RichTable
 
     cells, numeric = table_cells(t)
-    title = text(t.title, "bold") if t.title else None
-    table = RichTable(
-        title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, header_style="bold"
-    )
+    table = RichTable(box=box.SIMPLE_HEAD, show_edge=False, header_style="bold")
     for name, num in zip(labels(t.columns, list(range(len(numeric)))), numeric, strict=True):
         table.add_column(text(name), justify="right" if num else "left")
     for row in cells:
         table.add_row(*(text(c) for c in row))
-    return [table]
+    return ([text(t.title, "bold")] if t.title else []) + [table]
 
 
 def rich_plot(p: Plot, width: int) -> list:
@@ -516,7 +513,7 @@ def rich_heatmap(h: Heatmap, width: int) -> list:
     cells = [[f" {fmt(v)} " for v in row] for row in h.values]
     row_width = max((len(clean(name)) for name in h.row_labels), default=0)
     rows, cols = fit(cells, width - row_width - 1, 0)
-    table = RichTable(title=text(h.title, "bold"), title_justify="left", box=None, padding=0)
+    table = RichTable(box=None, padding=0)
     table.add_column("", style="bold", no_wrap=True)
     for name in labels(h.col_labels, cols):
         table.add_column(text(name, "bold"), justify="right", no_wrap=True)
@@ -527,7 +524,7 @@ def rich_heatmap(h: Heatmap, width: int) -> list:
             for c in cols
         ]
         table.add_row(text(name + " "), *(text(c) if isinstance(c, str) else c for c in row))
-    return [table, heat_legend(*heat_range(h, fmt))]
+    return [text(h.title, "bold"), table, heat_legend(*heat_range(h, fmt))]
 
 
 def heat_cell(label: str, level: float | None):
@@ -555,9 +552,7 @@ def rich_checks(checks: list[Check]):
     from rich import box
     from rich.table import Table as RichTable
 
-    table = RichTable(
-        title=text("checks", "bold"), title_justify="left", box=box.SIMPLE_HEAD, show_edge=False
-    )
+    table = RichTable(box=box.SIMPLE_HEAD, show_edge=False)
     table.add_column("check", ratio=3)
     table.add_column("detail", ratio=2, style="dim")
     table.add_column("", no_wrap=True)
