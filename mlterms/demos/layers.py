@@ -1,3 +1,649 @@
-"""Demos: layers."""
+"""Demos: layers.
 
-from mlterms.demos.registry import demo  # noqa: F401
+Each demo computes a layer by hand (loops or elementary tensor ops) and checks it against
+PyTorch's own implementation. torch is imported inside the functions: importing this module
+only registers the demo names. The small helpers take tensors and use only tensor methods.
+"""
+
+from __future__ import annotations
+
+from mlterms.demos.registry import demo
+from mlterms.demos.report import Report
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def pad2d(x, p):
+    """Zero padding of p pixels around a 2-D image x (H, W)."""
+    if p == 0:
+        return x
+    H, W = x.shape
+    out = x.new_zeros(H + 2 * p, W + 2 * p)
+    out[p : p + H, p : p + W] = x
+    return out
+
+
+def conv2d_by_hand(x, k, stride=1, padding=0):
+    """Slide kernel k (kH, kW) over image x (H, W): out[i, j] = sum(window * k). No kernel flip."""
+    x = pad2d(x, padding)
+    (H, W), (kH, kW) = x.shape, k.shape
+    out = x.new_zeros((H - kH) // stride + 1, (W - kW) // stride + 1)
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            window = x[i * stride : i * stride + kH, j * stride : j * stride + kW]
+            out[i, j] = (window * k).sum()
+    return out
+
+
+def convolve2d_full(x, k):
+    """True (mathematical) convolution, (x * k)[i, j] = sum_mn x[m, n] k[i - m, j - n], every overlap.
+
+    Written as: each input pixel stamps a copy of the kernel, scaled by the pixel, at its position.
+    """
+    (H, W), (kH, kW) = x.shape, k.shape
+    out = x.new_zeros(H + kH - 1, W + kW - 1)
+    for m in range(H):
+        for n in range(W):
+            out[m : m + kH, n : n + kW] += x[m, n] * k
+    return out
+
+
+def conv_as_matrix(k, H, W):
+    """The dense matrix (H_out*W_out, H*W) that does a valid, stride-1 conv of an (H, W) image with k."""
+    kH, kW = k.shape
+    H_out, W_out = H - kH + 1, W - kW + 1
+    M = k.new_zeros(H_out * W_out, H * W)
+    for i in range(H_out):
+        for j in range(W_out):
+            for a in range(kH):
+                for b in range(kW):
+                    M[i * W_out + j, (i + a) * W + (j + b)] = k[a, b]
+    return M
+
+
+def gaussian_kernel(size=3, sigma=1.0):
+    """A size x size Gaussian blur kernel, normalised to sum to 1 (so blurring keeps brightness)."""
+    import torch
+
+    t = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
+    g = torch.exp(-(t[:, None] ** 2 + t[None, :] ** 2) / (2 * sigma**2))
+    return g / g.sum()
+
+
+def conv_out_size(n, k, s=1, p=0):
+    """Output length of a convolution or pooling along one axis: floor((n + 2p - k) / s) + 1."""
+    return (n + 2 * p - k) // s + 1
+
+
+def pool2d_by_hand(x, size=2, op="max"):
+    """Non-overlapping size x size pooling of x (H, W): the max or the mean of each window."""
+    H, W = x.shape
+    out = x.new_zeros(H // size, W // size)
+    for i in range(H // size):
+        for j in range(W // size):
+            window = x[i * size : (i + 1) * size, j * size : (j + 1) * size]
+            out[i, j] = window.max() if op == "max" else window.mean()
+    return out
+
+
+def dense_by_hand(x, W, b):
+    """y[n, j] = b[j] + sum_i x[n, i] * W[j, i], with W (out, in) as stored by nn.Linear."""
+    N, n_in = x.shape
+    y = x.new_zeros(N, W.shape[0])
+    for n in range(N):
+        for j in range(W.shape[0]):
+            y[n, j] = b[j] + sum(x[n, i] * W[j, i] for i in range(n_in))
+    return y
+
+
+def softmax_by_hand(z, T=1.0):
+    """exp(z/T) / sum exp(z/T) over the last axis, after subtracting the max (same result, no overflow)."""
+    z = z / T
+    e = (z - z.max(dim=-1, keepdim=True).values).exp()
+    return e / e.sum(dim=-1, keepdim=True)
+
+
+def softmax_naive(z):
+    """The textbook formula straight: exp(z) overflows to inf for z above ~88 (float32)."""
+    e = z.exp()
+    return e / e.sum(dim=-1, keepdim=True)
+
+
+def sigmoid_by_hand(x):
+    return 1 / (1 + (-x).exp())
+
+
+def tanh_by_hand(x):
+    return (x.exp() - (-x).exp()) / (x.exp() + (-x).exp())
+
+
+def relu_by_hand(x):
+    return x * (x > 0)
+
+
+def xor_logits(X, params):
+    """A linear model (params W, b) or a one-hidden-layer ReLU MLP (params W1, b1, W2, b2)."""
+    if len(params) == 2:
+        W, b = params
+        return X @ W.T + b
+    W1, b1, W2, b2 = params
+    return (X @ W1.T + b1).relu() @ W2.T + b2
+
+
+def bce_with_logits(z, y):
+    """Mean binary cross-entropy on logits, stable form: max(z, 0) - z*y + log(1 + exp(-|z|))."""
+    return (z.clamp(min=0) - z * y + (-z.abs()).exp().log1p()).mean()
+
+
+def xor_grads(X, y, params):
+    """Gradients of the mean binary cross-entropy by the chain rule; d loss / d logit = (sigmoid - y) / N."""
+    if len(params) == 2:
+        W, b = params
+        dz = ((X @ W.T + b).sigmoid() - y) / len(X)  # (N, 1)
+        return [dz.T @ X, dz.sum(0)]
+    W1, b1, W2, b2 = params
+    pre = X @ W1.T + b1  # (N, H)
+    h = pre.relu()
+    dz = ((h @ W2.T + b2).sigmoid() - y) / len(X)  # (N, 1)
+    dpre = (dz @ W2) * (pre > 0)  # (N, H): relu passes the gradient where it was active
+    return [dpre.T @ X, dpre.sum(0), dz.T @ h, dz.sum(0)]
+
+
+# ----------------------------------------------------------------------------- convolution
+
+
+@demo(
+    "convolution",
+    summary="A convolution slides one small kernel over the input, a weighted sum at every position; "
+    "here by hand and by F.conv2d.",
+)
+def convolution(r: Report) -> None:
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    f64 = torch.float64
+    x = torch.randn(5, 5, dtype=f64)  # (H, W) a tiny one-channel image
+    k = torch.randn(3, 3, dtype=f64)  # (kH, kW)
+
+    s = r.section("sliding window by hand")
+    s.note(
+        "Put the 3x3 kernel on each 3x3 window of the image, multiply elementwise and add: one output "
+        "number per position. 5x5 input, 3x3 kernel, no padding -> 3x3 output."
+    )
+    s.tensor("input x", x)
+    s.tensor("kernel k", k)
+    rows = []
+    for i in range(3):
+        for j in range(3):
+            rows.append([f"({i}, {j})", (x[i : i + 3, j : j + 3] * k).sum()])
+    s.table(["window at (row, col)", "sum(window * k)"], rows)
+    out = conv2d_by_hand(x, k)
+    ref = F.conv2d(x[None, None], k[None, None])[0, 0]  # (N, C, H, W) in, (C_out, C_in, kH, kW) kernel
+    s.tensor("output (feature map)", out)
+    r.check_close("manual sliding window == F.conv2d", out, ref, atol=1e-12)
+    r.check_equal("output shape (5 - 3 + 1 = 3)", tuple(out.shape), (3, 3))
+
+    s = r.section("kind of like gaussian blur? yes: blurring IS a convolution")
+    g = gaussian_kernel(3, sigma=1.0)
+    dot = torch.zeros(5, 5, dtype=f64)
+    dot[2, 2] = 1.0  # one bright pixel
+    blurred = conv2d_by_hand(dot, g, padding=1)
+    s.note(
+        "A Gaussian blur is a convolution with a Gaussian kernel (weights exp(-d^2 / 2 sigma^2), summing "
+        "to 1). One bright pixel gets spread out into the shape of the kernel."
+    )
+    s.tensor("Gaussian kernel (sigma = 1)", g)
+    s.tensor("image: one bright pixel", dot)
+    s.tensor("blurred (padding 1 keeps 5x5)", blurred)
+    r.check_close(
+        "blur by hand == F.conv2d", blurred, F.conv2d(dot[None, None], g[None, None], padding=1)[0, 0]
+    )
+    r.check_close("blurring one pixel draws the kernel", blurred[1:4, 1:4], g, atol=1e-12)
+    r.check_close("brightness kept (kernel sums to 1)", blurred.sum(), dot.sum(), atol=1e-12)
+    s.note(
+        "The blur kernel is fixed by hand. In a convolutional layer the kernel's numbers ARE the weights: "
+        "training learns them (edge detectors, blobs, textures), and the output is a feature map."
+    )
+
+    s = r.section("PyTorch's conv is cross-correlation: the kernel is not flipped")
+    s.note(
+        "Math convolution of two functions: (f * g)(t) = sum_u f(u) g(t - u), g flipped and shifted. "
+        "Deep-learning 'convolution' (F.conv2d) skips the flip: it is cross-correlation. A learned "
+        "kernel does not care (it would just learn the flipped weights), but a hand-made one does."
+    )
+    k9 = torch.arange(1.0, 10.0, dtype=f64).view(3, 3)  # asymmetric, so a flip is visible
+    xcorr = F.conv2d(dot[None, None], k9[None, None], padding=1)[0, 0]
+    true = convolve2d_full(dot, k9)  # (7, 7): every overlap
+    s.tensor("kernel 1..9", k9)
+    s.tensor("F.conv2d of the bright pixel (kernel comes out flipped)", xcorr)
+    s.tensor("true convolution of the bright pixel (kernel comes out as is)", true[1:6, 1:6])
+    r.check_close("F.conv2d on one pixel gives the FLIPPED kernel", xcorr[1:4, 1:4], k9.flip(0, 1))
+    r.check_close("true convolution on one pixel gives the kernel", true[2:5, 2:5], k9)
+    full = F.conv2d(x[None, None], k.flip(0, 1)[None, None], padding=2)[0, 0]
+    r.check_close("true convolution by hand == F.conv2d with a flipped kernel", convolve2d_full(x, k), full)
+
+    s = r.section("fewer weights than a dense layer")
+    M = conv_as_matrix(k, 5, 5)  # (9, 25)
+    s.note(
+        "The same 5x5 -> 3x3 map as a dense layer needs a 9 x 25 weight matrix. The conv is that matrix "
+        "with most entries forced to 0 (each output sees only its 3x3 window) and the rest tied to the "
+        "same 9 kernel values (weight sharing)."
+    )
+    s.heatmap(
+        "the conv as a dense 9 x 25 matrix (0 = no connection)",
+        M,
+        rows=[f"out({i},{j})" for i in range(3) for j in range(3)],
+        cols=[f"x{p}" for p in range(25)],
+    )
+    r.check_close("matrix @ flattened image == conv", (M @ x.flatten()).view(3, 3), ref, atol=1e-12)
+    r.check_equal("nonzero entries: 9 outputs x 9 taps", int(M.count_nonzero()), 81)
+    big_conv = nn.Conv2d(3, 16, kernel_size=3, padding=1, bias=False).weight.numel()  # 16*3*3*3
+    big_dense = (3 * 32 * 32) * (16 * 32 * 32)  # in*out; too big to allocate for a demo
+    s.table(
+        ["map", "conv weights", "dense weights"],
+        [
+            ["1x5x5 -> 1x3x3, 3x3 kernel", k.numel(), M.numel()],
+            ["3x32x32 -> 16x32x32, 3x3 kernels", big_conv, big_dense],
+        ],
+        title="weights (biases left out)",
+    )
+    r.check_equal(
+        "3x32x32 -> 16x32x32: dense needs 50,331,648 weights vs 432", (big_dense, big_conv), (50_331_648, 432)
+    )
+
+
+@demo(
+    "convolutional layer",
+    summary="A convolutional layer slides C_out learned kernels (each spanning all input channels) over "
+    "the input: nn.Conv2d, checked by F.unfold + matmul.",
+)
+def convolutional_layer(r: Report) -> None:
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    N, C_in, H, W, C_out, k = 2, 3, 5, 5, 4, 3
+    conv = nn.Conv2d(C_in, C_out, kernel_size=k, padding=1).double()
+    x = torch.randn(N, C_in, H, W, dtype=torch.float64)  # (N, C, H, W)
+
+    s = r.section("nn.Conv2d as unfold + one matrix multiply")
+    s.note(
+        "F.unfold cuts every 3x3 window of all 3 input channels into a column of 27 numbers. Each output "
+        "channel has one kernel of shape (C_in, 3, 3) = 27 weights: a dot product with each column."
+    )
+    with torch.no_grad():
+        cols = F.unfold(x, kernel_size=k, padding=1)  # (N, C_in*k*k, H_out*W_out) = (2, 27, 25)
+        w = conv.weight.view(C_out, -1)  # (C_out, C_in*k*k) = (4, 27)
+        out = (w @ cols + conv.bias[:, None]).view(N, C_out, H, W)  # (N, C_out, H_out, W_out)
+        ref = conv(x)
+    s.scalar("x shape (N, C_in, H, W)", str(tuple(x.shape)))
+    s.scalar("weight shape (C_out, C_in, kH, kW)", str(tuple(conv.weight.shape)))
+    s.scalar("unfolded windows (N, C_in*k*k, positions)", str(tuple(cols.shape)))
+    s.scalar("output shape (N, C_out, H_out, W_out)", str(tuple(out.shape)))
+    s.tensor("output channel 0 of example 0", out[0, 0])
+    r.check_close("unfold @ weights + bias == nn.Conv2d", out, ref, atol=1e-12)
+    with torch.no_grad():
+        by_channel = sum(conv2d_by_hand(x[0, c], conv.weight[0, c], padding=1) for c in range(C_in))
+        by_channel = by_channel + conv.bias[0]
+    s.note("So one output channel = the sum over input channels of one 2-D convolution each, plus a bias.")
+    r.check_close(
+        "sum of per-channel sliding windows + bias == output channel 0", by_channel, ref[0, 0], 1e-12
+    )
+
+    s = r.section("output size: floor((H + 2p - k) / s) + 1")
+    rows, got, want = [], [], []
+    for kk, st, p in [(3, 1, 0), (3, 1, 1), (3, 2, 1), (5, 2, 0), (2, 2, 0)]:
+        x7 = torch.zeros(1, 1, 7, 7)  # (N, C, H, W)
+        actual = F.conv2d(x7, torch.zeros(1, 1, kk, kk), stride=st, padding=p).shape[-1]
+        formula = conv_out_size(7, kk, st, p)
+        rows.append([kk, st, p, f"floor((7 + {2 * p} - {kk}) / {st}) + 1", formula, actual])
+        got.append(actual)
+        want.append(formula)
+    s.table(["k", "stride", "padding", "formula", "= H_out", "F.conv2d gives"], rows, title="input 7x7")
+    s.note("Padding 1 with a 3x3 kernel keeps the size ('same'); stride 2 roughly halves it, rounding down.")
+    r.check_equal("F.conv2d output sizes == formula", got, want)
+
+    s = r.section("parameters: conv vs dense")
+    n_conv = sum(p.numel() for p in conv.parameters())
+    dense = nn.Linear(C_in * H * W, C_out * H * W)  # the same (3,5,5) -> (4,5,5) map, fully connected
+    n_dense = sum(p.numel() for p in dense.parameters())
+    s.table(
+        ["layer", "formula", "parameters"],
+        [
+            ["Conv2d(3, 4, 3)", f"C_out*C_in*k*k + C_out = {C_out}*{C_in}*{k}*{k} + {C_out}", n_conv],
+            ["Linear(75, 100)", "in*out + out = 75*100 + 100", n_dense],
+        ],
+    )
+    s.note("The conv's count does not depend on the image size: the same kernels slide over any H x W.")
+    r.check_equal("Conv2d parameters == C_out*C_in*k*k + C_out", n_conv, C_out * C_in * k * k + C_out)
+    r.check_equal("Linear parameters == in*out + out", n_dense, 75 * 100 + 100)
+
+
+@demo(
+    "pooling layer",
+    summary="A pooling layer shrinks each channel by taking the max (or mean) of small windows; "
+    "no weights. By hand and by F.max_pool2d / F.avg_pool2d.",
+)
+def pooling_layer(r: Report) -> None:
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    x = torch.randn(1, 2, 4, 4, dtype=torch.float64)  # (N, C, H, W)
+    s = r.section("2x2 pooling, stride 2, by hand")
+    s.note("Each non-overlapping 2x2 window becomes one number: its max, or its mean. 4x4 -> 2x2.")
+    mx = torch.stack([pool2d_by_hand(x[0, c], 2, "max") for c in range(2)])[None]  # (1, 2, 2, 2)
+    av = torch.stack([pool2d_by_hand(x[0, c], 2, "mean") for c in range(2)])[None]
+    s.tensor("channel 0", x[0, 0])
+    s.tensor("max pooled, channel 0", mx[0, 0])
+    s.tensor("average pooled, channel 0", av[0, 0])
+    r.check_close("max pooling by hand == F.max_pool2d", mx, F.max_pool2d(x, 2), atol=0)
+    r.check_close("average pooling by hand == F.avg_pool2d", av, F.avg_pool2d(x, 2), atol=1e-12)
+
+    s = r.section("what pooling does and does not do")
+    s.note(
+        "Pooling works on each channel separately (channels stay 2, H and W halve) and follows a fixed "
+        "rule: it has no weights to learn. Max pooling keeps the strongest response in each window, so "
+        "a feature that moves by one pixel inside its window gives the same output."
+    )
+    r.check_equal("shape (1, 2, 4, 4) -> (1, 2, 2, 2)", tuple(mx.shape), (1, 2, 2, 2))
+    r.check_equal("nn.MaxPool2d has 0 parameters", sum(p.numel() for p in nn.MaxPool2d(2).parameters()), 0)
+    at_00, at_11 = torch.zeros(4, 4, dtype=torch.float64), torch.zeros(4, 4, dtype=torch.float64)
+    at_00[0, 0], at_11[1, 1] = 5.0, 5.0  # the same feature, moved one pixel, still in the same window
+    s.tensor("a feature at (0, 0)", at_00)
+    s.tensor("max pooled", pool2d_by_hand(at_00))
+    s.tensor("the feature moved to (1, 1): max pooled", pool2d_by_hand(at_11))
+    r.check_close(
+        "a shift inside the window leaves the max pool unchanged",
+        pool2d_by_hand(at_11),
+        pool2d_by_hand(at_00),
+        0,
+    )
+
+
+@demo(
+    "dense layer",
+    summary="A dense (fully connected) layer computes y = x W^T + b: every output depends on every input; "
+    "by hand and by nn.Linear.",
+)
+def dense_layer(r: Report) -> None:
+    import torch
+    from torch import nn
+
+    n_in, n_out = 4, 3
+    layer = nn.Linear(n_in, n_out).double()
+    x = torch.randn(2, n_in, dtype=torch.float64)  # (N, in)
+    W, b = layer.weight.detach(), layer.bias.detach()  # (out, in), (out,)
+
+    s = r.section("y = x W^T + b by hand")
+    s.note("Output j is a weighted sum of ALL inputs plus a bias: y[n, j] = b[j] + sum_i x[n, i] W[j, i].")
+    s.tensor("x (N, in)", x)
+    s.tensor("W (out, in)", W)
+    s.tensor("b (out,)", b)
+    y = dense_by_hand(x, W, b)
+    s.tensor("y (N, out)", y)
+    with torch.no_grad():
+        ref = layer(x)
+    r.check_close("loops == nn.Linear", y, ref, atol=1e-12)
+    r.check_close("x @ W.T + b == nn.Linear", x @ W.T + b, ref, atol=1e-12)
+
+    s = r.section("every input connected to every output")
+    jac = torch.autograd.functional.jacobian(layer, x[0])  # (out, in): d y_j / d x_i
+    s.tensor("d y / d x (the Jacobian)", jac)
+    s.note("The derivative of output j by input i is W[j, i]: each of the in*out weights is one connection.")
+    r.check_close("Jacobian == W", jac, W, atol=1e-12)
+    r.check("every output depends on every input", bool((jac != 0).all()))
+    n_params = sum(p.numel() for p in layer.parameters())
+    s.scalar("parameters: in*out + out = 4*3 + 3", n_params)
+    r.check_equal("parameters == in*out + out", n_params, n_in * n_out + n_out)
+
+
+@demo(
+    "depth",
+    summary="Depth counts the layers with weights: hidden + output (+ embedding) layers; the input layer "
+    "and the activation functions do not count.",
+)
+def depth(r: Report) -> None:
+    import torch
+    from torch import nn
+
+    sizes = [4, 8, 8, 8, 2]  # input, 3 hidden layers, output
+    mods: list = []
+    for a, b in zip(sizes, sizes[1:], strict=False):
+        mods += [nn.Linear(a, b).double(), nn.ReLU()]
+    mlp = nn.Sequential(*mods[:-1])  # no activation after the output layer
+
+    s = r.section("an MLP 4 -> 8 -> 8 -> 8 -> 2")
+    rows = [["input (4 numbers)", "-", "no"]]
+    for m in mlp:
+        counted = isinstance(m, nn.Linear)
+        rows.append([repr(m), sum(p.numel() for p in m.parameters()), "yes" if counted else "no"])
+    s.table(["layer", "weights", "counts toward depth"], rows)
+    hidden, output = len(sizes) - 2, 1
+    depth_by_hand = hidden + output
+    n_linear = sum(isinstance(m, nn.Linear) for m in mlp.modules())
+    s.scalar("hidden layers", hidden)
+    s.scalar("output layers", output)
+    s.scalar("depth = hidden + output", depth_by_hand)
+    s.note(
+        "The input layer is just the data: it has no weights, so it is not counted. The ReLUs are part "
+        "of the layers before them, not layers of their own."
+    )
+    r.check_equal("depth == number of nn.Linear modules", depth_by_hand, n_linear)
+
+    x = torch.randn(3, 4, dtype=torch.float64)  # (N, in)
+    h, matmuls = x, 0
+    linears = [m for m in mlp if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        for i, lin in enumerate(linears):
+            h = h @ lin.weight.T + lin.bias
+            matmuls += 1
+            if i < len(linears) - 1:
+                h = h.relu()
+        ref = mlp(x)
+    r.check_close("forward by hand, one weight matrix per layer == the MLP", h, ref, atol=1e-12)
+    r.check_equal("weight matrices applied in a forward pass == depth", matmuls, depth_by_hand)
+
+    s = r.section("with an embedding layer")
+    model = nn.Sequential(nn.Embedding(10, 4), nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    n_layers = sum(isinstance(m, (nn.Embedding, nn.Linear)) for m in model.modules())
+    s.note("Your note is right: embedding layers count too. Embedding + 1 hidden + 1 output = depth 3.")
+    s.table(["layer", "counts"], [[repr(m), "yes" if list(m.parameters()) else "no"] for m in model])
+    r.check_equal("embedding + hidden + output == layers with weights", 1 + 1 + 1, n_layers)
+
+
+@demo(
+    "embedding layer",
+    summary="An embedding layer maps a category id to a learned dense vector: a row lookup, equal to "
+    "one_hot @ W but without multiplying the zeros.",
+)
+def embedding_layer(r: Report) -> None:
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    V, D = 6, 4  # vocabulary size, embedding width
+    emb = nn.Embedding(V, D).double()
+    W = emb.weight.detach()  # (V, D)
+    ids = torch.tensor([2, 0, 5, 2])  # 4 tokens
+
+    s = r.section("a lookup equals one_hot @ W")
+    s.tensor("W (vocab, dim)", W)
+    s.tensor("token ids", ids)
+    looked_up = torch.stack([W[i] for i in ids.tolist()])  # (4, D): row i of W for token i
+    one_hot = F.one_hot(ids, V).double()  # (4, V)
+    s.tensor("one_hot(ids)", one_hot)
+    s.tensor("embedding vectors (4, dim)", looked_up)
+    with torch.no_grad():
+        ref = emb(ids)
+    r.check_close("row lookup == nn.Embedding", looked_up, ref, atol=0)
+    r.check_close("one_hot @ W == nn.Embedding", one_hot @ W, ref, atol=1e-12)
+    products = one_hot[:, :, None] * W[None]  # (4, V, D): every product the matmul would compute
+    nonzero = [int(p.count_nonzero()) for p in products]
+    s.note(
+        f"The matmul computes V*D = {V * D} products per token; only the D = {D} of the token's row are not 0."
+    )
+    r.check_equal("nonzero products per token == D", nonzero, [D] * len(ids))
+
+    s = r.section("your example: 73,000 categories -> 12 dimensions")
+    V_big, D_big = 73_000, 12
+    s.table(
+        ["", "one-hot @ W", "lookup"],
+        [
+            ["input for one token", f"{V_big:,} numbers (one 1, {V_big - 1:,} zeros)", "1 integer id"],
+            ["multiply-adds per token", f"{V_big * D_big:,}", "0 (copy 12 numbers)"],
+            ["of which multiply a zero", f"{(V_big - 1) * D_big:,}", "-"],
+        ],
+    )
+    s.scalar("parameters in W: 73,000 x 12", V_big * D_big)
+    r.check_equal("73,000 x 12 == 876,000 parameters", V_big * D_big, 876_000)
+    r.check_equal("wasted multiply-adds per token: 72,999 x 12", (V_big - 1) * D_big, 875_988)
+    s.note(
+        "Both give the same vector; the lookup skips the 72,999 zero rows. The parameter count is the "
+        "same either way: an embedding layer IS a dense layer (no bias) on a one-hot input."
+    )
+
+    s = r.section("training only touches the rows that were used")
+    emb(ids).sum().backward()
+    touched = [i for i in range(V) if emb.weight.grad[i].abs().sum() > 0]
+    s.tensor("grad of W", emb.weight.grad)
+    s.note("Token 2 appears twice, so its row gets the gradient twice; rows 1, 3, 4 get none.")
+    r.check_equal("rows with a gradient == the ids in the batch", touched, sorted(set(ids.tolist())))
+
+
+@demo(
+    "activation function",
+    summary="An activation function is a nonlinearity between layers; without it, stacked layers collapse "
+    "to one linear map and cannot fit XOR.",
+)
+def activation_function(r: Report) -> None:
+    import math
+
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    s = r.section("sigmoid, tanh, relu by formula")
+    xs = torch.linspace(-4, 4, 33, dtype=torch.float64)
+    sig, th, re = sigmoid_by_hand(xs), tanh_by_hand(xs), relu_by_hand(xs)
+    s.note(
+        "sigmoid(x) = 1 / (1 + e^-x) in (0, 1); tanh(x) = (e^x - e^-x) / (e^x + e^-x) in (-1, 1); relu = max(0, x)."
+    )
+    s.plot("sigmoid, tanh, relu", xs, sigmoid=sig, tanh=th, relu=re)
+    r.check_close("sigmoid formula == torch.sigmoid", sig, torch.sigmoid(xs), atol=1e-12)
+    r.check_close("tanh formula == torch.tanh", th, torch.tanh(xs), atol=1e-12)
+    r.check_close("relu formula == torch.relu", re, torch.relu(xs), atol=0)
+
+    s = r.section("without an activation, two linear layers are one")
+    x = torch.randn(4, 3, dtype=torch.float64)  # (N, in)
+    W1, b1 = torch.randn(5, 3, dtype=torch.float64), torch.randn(5, dtype=torch.float64)
+    W2, b2 = torch.randn(2, 5, dtype=torch.float64), torch.randn(2, dtype=torch.float64)
+    two = (x @ W1.T + b1) @ W2.T + b2
+    W, b = W2 @ W1, W2 @ b1 + b2  # the single equivalent layer
+    s.note("W2 (W1 x + b1) + b2 = (W2 W1) x + (W2 b1 + b2): depth bought nothing.")
+    s.tensor("W = W2 @ W1 (2, 3)", W)
+    r.check_close("W2(W1 x + b1) + b2 == W x + b", two, x @ W.T + b, atol=1e-12)
+
+    s = r.section("XOR: a ReLU hidden layer fits it, a linear model cannot")
+    X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])  # (4, 2)
+    y = torch.tensor([[0.0], [1.0], [1.0], [0.0]])  # (4, 1)
+    models = {
+        "linear": [p.detach().clone() for p in nn.Linear(2, 1).parameters()],  # W, b
+        "relu_mlp": [
+            p.detach().clone() for m in (nn.Linear(2, 16), nn.Linear(16, 1)) for p in m.parameters()
+        ],
+    }
+    for name, params in models.items():  # the hand-written loss and gradients == PyTorch's
+        leaves = [p.clone().requires_grad_() for p in params]
+        ref_loss = F.binary_cross_entropy_with_logits(xor_logits(X, leaves), y)
+        ref_loss.backward()
+        r.check_close(
+            f"{name}: loss by hand == F.binary_cross_entropy_with_logits",
+            bce_with_logits(xor_logits(X, params), y),
+            ref_loss.detach(),
+            atol=1e-6,
+        )
+        r.check_close(
+            f"{name}: gradients by hand == autograd",
+            torch.cat([g.flatten() for g in xor_grads(X, y, params)]),
+            torch.cat([p.grad.flatten() for p in leaves]),
+            atol=1e-6,
+        )
+    curves = {name: [] for name in models}
+    for _ in range(200):  # plain full-batch gradient descent, lr 1
+        for name, params in models.items():
+            curves[name].append(bce_with_logits(xor_logits(X, params), y).item())
+            for p, g in zip(params, xor_grads(X, y, params), strict=True):
+                p -= 1.0 * g
+    acc = {n: ((xor_logits(X, p) > 0).float() == y).float().mean().item() for n, p in models.items()}
+    loss = {n: bce_with_logits(xor_logits(X, p), y).item() for n, p in models.items()}
+    s.table(
+        ["model", "final loss", "accuracy"],
+        [
+            ["linear 2 -> 1", loss["linear"], acc["linear"]],
+            ["2 -> 16 ReLU -> 1", loss["relu_mlp"], acc["relu_mlp"]],
+        ],
+    )
+    s.plot("training loss (binary cross-entropy), 200 gradient steps", list(range(200)), **curves)
+    s.note(
+        "No line separates {(0,1), (1,0)} from {(0,0), (1,1)}, so a linear model gets at most 3 of 4 right; "
+        "its best loss is ln 2 = 0.693 (predict 0.5 everywhere). The ReLU layer bends the space so the "
+        "output layer can separate the classes."
+    )
+    r.check_equal("ReLU network: 100% accuracy on XOR", acc["relu_mlp"], 1.0)
+    r.check("linear model: at most 3 of 4 right", acc["linear"] <= 0.75, f"{acc['linear']:.0%}")
+    r.check(
+        "linear model's loss stays >= ln 2", loss["linear"] >= math.log(2) - 1e-6, f"{loss['linear']:.4f}"
+    )
+
+
+@demo(
+    "softmax",
+    summary="Softmax turns logits into probabilities that are all positive and SUM to one: "
+    "exp(z_i) / sum_j exp(z_j), computed stably.",
+)
+def softmax(r: Report) -> None:
+    import torch
+
+    s = r.section("exp / sum, by hand")
+    z = torch.randn(3, 4, dtype=torch.float64)  # (N, classes) logits
+    p = softmax_by_hand(z)
+    s.tensor("logits z (3 examples, 4 classes)", z)
+    s.tensor("softmax(z)", p)
+    s.note(
+        "Each class gets a probability in (0, 1) and each row SUMS to 1 (they are not each 1). The "
+        "biggest logit gets the biggest probability; the order never changes."
+    )
+    r.check_close("by hand == torch.softmax", p, torch.softmax(z, dim=-1), atol=1e-12)
+    r.check_close("each row sums to 1", p.sum(-1), torch.ones(3, dtype=torch.float64), atol=1e-12)
+    r.check("all probabilities > 0", bool((p > 0).all()))
+    r.check_equal("argmax unchanged", p.argmax(-1).tolist(), z.argmax(-1).tolist())
+
+    s = r.section("why subtract the max: large logits")
+    big = torch.tensor([1000.0, 1001.0, 1002.0])  # float32
+    naive, stable = softmax_naive(big), softmax_by_hand(big)
+    s.tensor("logits", big)
+    s.tensor("naive exp(z) / sum", naive)
+    s.tensor("stable exp(z - max) / sum", stable)
+    s.note(
+        "exp(1000) is inf in float32 (and in float64 above ~709), so inf / inf = nan. Softmax does not "
+        "change when the same number is subtracted from every logit, so subtract the max: the biggest "
+        "exponent becomes e^0 = 1 and nothing overflows."
+    )
+    r.check("naive softmax gives nan", bool(torch.isnan(naive).any()))
+    r.check("stable softmax is finite", bool(torch.isfinite(stable).all()))
+    r.check_close("stable == torch.softmax", stable, torch.softmax(big, dim=-1), atol=1e-6)
+    r.check_close("softmax(z + 100) == softmax(z)", softmax_by_hand(z + 100), p, atol=1e-12)
+
+    s = r.section("temperature: softmax(z / T)")
+    z3 = torch.tensor([2.0, 1.0, 0.1], dtype=torch.float64)
+    rows, top = [], []
+    for T in (0.5, 1.0, 2.0):
+        q = softmax_by_hand(z3, T)
+        r.check_close(f"T={T}: by hand == torch.softmax(z / T)", q, torch.softmax(z3 / T, dim=-1), atol=1e-12)
+        rows.append([T, *q.tolist(), -(q * q.log()).sum()])
+        top.append(q.max().item())
+    s.table(["T", "p(class 0)", "p(class 1)", "p(class 2)", "entropy"], rows, title="logits [2.0, 1.0, 0.1]")
+    s.note("Low T sharpens toward the argmax (T -> 0: one-hot); high T flattens toward uniform (T -> inf).")
+    r.check("higher T, lower top probability", top[0] > top[1] > top[2], str([round(t, 3) for t in top]))
