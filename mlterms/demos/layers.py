@@ -230,14 +230,10 @@ def convolution(r: Report) -> None:
         "with most entries forced to 0 (each output sees only its 3x3 window) and the rest tied to the "
         "same 9 kernel values (weight sharing)."
     )
-    s.heatmap(
-        "the conv as a dense 9 x 25 matrix (0 = no connection)",
-        M,
-        rows=[f"out({i},{j})" for i in range(3) for j in range(3)],
-        cols=[f"x{p}" for p in range(25)],
-    )
+    s.tensor("row of that matrix for output (0, 0), as a 5x5 image", M[0].view(5, 5))
+    s.tensor("row for output (1, 1): the same 9 weights, moved", M[4].view(5, 5))
     r.check_close("matrix @ flattened image == conv", (M @ x.flatten()).view(3, 3), ref, atol=1e-12)
-    r.check_equal("nonzero entries: 9 outputs x 9 taps", int(M.count_nonzero()), 81)
+    r.check_equal("nonzero entries of the 225: 9 outputs x 9 taps", int(M.count_nonzero()), 81)
     big_conv = nn.Conv2d(3, 16, kernel_size=3, padding=1, bias=False).weight.numel()  # 16*3*3*3
     big_dense = (3 * 32 * 32) * (16 * 32 * 32)  # in*out; too big to allocate for a demo
     s.table(
@@ -542,7 +538,7 @@ def activation_function(r: Report) -> None:
     two = (x @ W1.T + b1) @ W2.T + b2
     W, b = W2 @ W1, W2 @ b1 + b2  # the single equivalent layer
     s.note("W2 (W1 x + b1) + b2 = (W2 W1) x + (W2 b1 + b2): depth bought nothing.")
-    s.tensor("W = W2 @ W1 (2, 3)", W)
+    s.tensor("W = W2 @ W1", W)
     r.check_close("W2(W1 x + b1) + b2 == W x + b", two, x @ W.T + b, atol=1e-12)
 
     s = r.section("XOR: a ReLU hidden layer fits it, a linear model cannot")
