@@ -132,7 +132,7 @@ def test_demo_plain(runner):
     out = result.stdout
     assert "\x1b" not in out
     assert out.startswith(f"== {name} ")
-    summary = registry._DEMOS[name].summary
+    summary = registry.summary(name)
     assert " ".join(summary.split()) in " ".join(out.split()[:80])  # right after the heading
     assert out.rstrip().endswith("checks, all ok")
     check_lines = [line for line in out.splitlines() if line.endswith("   ok")]

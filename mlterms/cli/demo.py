@@ -72,7 +72,7 @@ def summaries() -> dict[str, str]:
     """Each demo's one-line summary, by name (the registry keeps them; no torch needed)."""
     from mlterms.demos import registry
 
-    return {name: registry._DEMOS[name].summary for name in registry.names()}
+    return {name: registry.summary(name) for name in registry.names()}
 
 
 def all_demos() -> tuple[list[str], int]:

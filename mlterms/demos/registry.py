@@ -43,6 +43,12 @@ def names() -> list[str]:
     return sorted(_DEMOS)
 
 
+def summary(name: str) -> str:
+    """The one line that ties a demo to its glossary definition."""
+    _load_all()
+    return _DEMOS[name].summary
+
+
 def has_demo(name: str) -> bool:
     _load_all()
     return name in _DEMOS

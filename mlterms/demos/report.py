@@ -142,6 +142,7 @@ class Report:
 
     def check_close(self, name: str, got: Any, want: Any, atol: float = 1e-5) -> bool:
         """Record that two tensors (or arrays, or numbers) agree within atol, with max|diff|."""
+        got, want = (x.detach() if hasattr(x, "detach") else x for x in (got, want))
         diff = abs(got - want)
         worst = float(diff.max()) if hasattr(diff, "max") else float(diff)
         same_shape = shape_of(got) == shape_of(want)
