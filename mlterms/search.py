@@ -301,14 +301,13 @@ def words(query: str) -> list[str]:
     """The distinct words of a query, as safe FTS5 strings: '"dropout"', in order, at most MAX_WORDS."""
     query = MARKERS.sub(" ", query[: MAX_WORDS * (MAX_WORD_CHARS + 1) * 4])
     query = WHAT_IS.sub("", query.strip(), count=1)
-    seen: dict[str, None] = {}
+    seen: dict[str, str] = {}  # casefolded -> as typed: the tokenizer does its own case folding
     for word in WORD.findall(query):
-        word = word.casefold()
         if len(word) <= MAX_WORD_CHARS:
-            seen.setdefault(word, None)
+            seen.setdefault(word.casefold(), word)
             if len(seen) == MAX_WORDS:
                 break
-    return [f'"{w}"' for w in seen]  # a word has only letters and digits: no quote to escape
+    return [f'"{w}"' for w in seen.values()]  # a word has only letters and digits: no quote to escape
 
 
 def tiers(quoted: list[str]) -> list[tuple[int, str]]:

@@ -141,6 +141,12 @@ def test_stemming_case_and_diacritics(glossary, query, term):
     assert search(glossary, query)[0].term == term
 
 
+def test_words_are_case_folded_by_the_tokenizer_not_by_python():
+    g = parse("### what is road\n- Straße in german\n### what is x\n- y\n")
+    for query in ("straße", "Straße", "STRAßE"):  # casefold() would have made 'strasse': no match
+        assert terms(search(g, query)) == ["road"]
+
+
 @pytest.mark.parametrize("query, term", [("dropuot", "dropout"), ("regularisation", "regularization")])
 def test_typos_in_names(glossary, query, term):
     hits = search(glossary, query)
