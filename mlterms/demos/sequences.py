@@ -101,22 +101,8 @@ def fit(
     """Minimise loss_fn() over params with Adam (Kingma & Ba, 2015) written out; the loss per step.
 
     Written here rather than torch.optim.Adam because torch.optim's first use imports torch._dynamo,
-    which costs seconds on a small CPU; the update is the same. Runs on one thread: for tensors this
-    small, syncing worker threads costs more than it saves (badly so on a busy machine).
+    which costs seconds on a small CPU; the update is the same.
     """
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return _adam(params, loss_fn, steps, lr)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _adam(
-    params: list[torch.Tensor], loss_fn: Callable[[], torch.Tensor], steps: int, lr: float
-) -> list[float]:
     import torch
 
     b1, b2, eps = 0.9, 0.999, 1e-8
