@@ -214,21 +214,31 @@ def open_cached(path: Path, digest: str) -> sqlite3.Connection | None:
     return None
 
 
-def save(con: sqlite3.Connection, path: Path) -> None:
-    """Write the index atomically (a temp file in the same dir, then os.replace); may raise OSError."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def build_file(path: Path, rows: list[Row], meta: str) -> sqlite3.Connection | None:
+    """Build the index into a temp file beside `path`, then move it into place (os.replace: atomic).
+
+    Returns the open index, or None when the cache dir can't be written (the caller then builds
+    in memory). Building straight into the file is faster than building in memory and copying.
+    """
     temp = path.parent / f".search-{os.getpid()}-{time.time_ns()}.tmp"
+    con = None
     try:
-        target = sqlite3.connect(temp)
-        try:
-            con.backup(target)
-        finally:
-            target.close()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(temp)
+        con.execute("PRAGMA journal_mode = OFF")  # a private new file: os.replace gives atomicity
+        con.execute("PRAGMA synchronous = OFF")
+        build(con, rows, meta)
         os.replace(temp, path)
+    except (OSError, sqlite3.Error):
+        if con is not None:
+            con.close()
+        _remove(temp)
+        return None
     except BaseException:
         _remove(temp)
         raise
     prune(path.parent)
+    return con
 
 
 def prune(directory: Path) -> None:
@@ -284,11 +294,10 @@ def _search_cached(digest: str, get_rows: Callable[[], list[Row]], query: str, l
             pass  # passed the check but corrupt inside: rebuild it below
         finally:
             con.close()
-    con = build(sqlite3.connect(":memory:"), get_rows(), meta_key(digest))
+    rows, meta = get_rows(), meta_key(digest)
+    # An unwritable cache dir: this run searches in memory, the next one tries the file again.
+    con = build_file(path, rows, meta) or build(sqlite3.connect(":memory:"), rows, meta)
     try:
-        # An unwritable cache dir: this run searches in memory, the next one builds again.
-        with contextlib.suppress(OSError, sqlite3.Error):
-            save(con, path)
         return run(con, query, limit)
     finally:
         con.close()

@@ -404,6 +404,20 @@ def test_failed_write_leaves_no_temp_file(cached, cache, monkeypatch):
     assert index_files(cache) == []
 
 
+def test_failed_build_into_the_cache_file_falls_back_to_memory(cached, cache, monkeypatch):
+    real_build, calls = search_module.build, []
+
+    def disk_full_once(con, rows, meta):
+        calls.append(meta)
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_build(con, rows, meta)
+
+    monkeypatch.setattr(search_module, "build", disk_full_once)
+    assert terms(search_text(GLOSSARY, "dropout"))[0] == "dropout"
+    assert len(calls) == 2 and index_files(cache) == []
+
+
 def test_old_index_files_are_pruned(cached, cache):
     for i in range(search_module.KEEP_FILES + 3):
         search_text(GLOSSARY + f"\n### what is extra {i}\n", "dropout")
