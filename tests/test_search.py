@@ -312,6 +312,21 @@ def test_bulk_name_keys_are_lookup_keys(names):
     assert name_keys(names) == [key(name) for name in names]
 
 
+@settings(max_examples=200, deadline=None)
+@given(entries=st.lists(st.lists(NAMES, min_size=1, max_size=4), max_size=6), probe=NAMES)
+def test_names_text_finds_what_brute_force_finds(entries, probe):
+    rows = [(names[0], ", ".join(n for n in names[1:] if n), "", "") for names in entries]
+    text = search_module.names_text(rows)
+    assert text.count("\n") == max(len(rows) - 1, 0)
+    expected = {}
+    for rowid, row in enumerate(rows, start=1):
+        for pos, name in enumerate([row[0], *search_module.split_aliases(row[1])]):
+            if key(name) and key(name) == key(probe):
+                expected.setdefault(rowid, pos)
+    found = search_module.named(text, [key(probe)]) if key(probe) and "\t" not in key(probe) else {}
+    assert found == expected
+
+
 # ----------------------------------------------------------------------------- the cache
 
 
