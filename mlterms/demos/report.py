@@ -144,7 +144,11 @@ class Report:
         """Record that two tensors (or arrays, or numbers) agree within atol, with max|diff|."""
         got, want = (x.detach() if hasattr(x, "detach") else x for x in (got, want))
         diff = abs(got - want)
-        worst = float(diff.max()) if hasattr(diff, "max") else float(diff)
+        if not hasattr(diff, "max"):
+            worst = float(diff)
+        else:  # an empty tensor has no max: nothing differs
+            size = diff.numel() if hasattr(diff, "numel") else diff.size
+            worst = float(diff.max()) if size else 0.0
         same_shape = shape_of(got) == shape_of(want)
         detail = f"max|diff| {worst:.1e}" + ("" if same_shape else " (shapes differ)")
         return self.check(name, same_shape and worst <= atol, detail)
