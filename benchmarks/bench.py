@@ -200,7 +200,7 @@ def median(cmd: Command, metric: str) -> float:
 def report(rows: list[Row], commands: dict[str, Command]) -> list[str]:
     """The table, and the labels of rows that failed."""
     header = (
-        f"{'row':<34} {'baseline':<12} {'median':>10} {'baseline':>10} {'ratio':>7} {'target':>8}  result"
+        f"{'row':<34} {'baseline':<12} {'median':>10} {'baseline':>10} {'ratio':>8} {'target':>8}  result"
     )
     print(header)
     print("-" * len(header))
@@ -211,21 +211,21 @@ def report(rows: list[Row], commands: dict[str, Command]) -> list[str]:
         if cmd.missing or base.missing or not median(cmd, row.metric) or not median(base, row.metric):
             why = cmd.missing or base.missing or "not run"
             print(
-                f"{row.label:<34} {row.baseline:<12} {'n/a':>10} {'':>10} {'n/a':>7} {target:>8}  n/a ({why})"
+                f"{row.label:<34} {row.baseline:<12} {'n/a':>10} {'':>10} {'n/a':>8} {target:>8}  n/a ({why})"
             )
             continue
         value, base_value = median(cmd, row.metric), median(base, row.metric)
         ratio = value / base_value
         if row.target is None:
             result = ""
-        elif ratio <= row.target:
+        elif round(ratio, 3) <= row.target:
             result = "PASS"
         else:
             result = "FAIL"
             failed.append(row.label)
         print(
             f"{row.label:<34} {row.baseline:<12} {fmt_value(value, row.metric):>10} "
-            f"{fmt_value(base_value, row.metric):>10} {ratio:6.2f}x {target:>8}  {result}"
+            f"{fmt_value(base_value, row.metric):>10} {ratio:6.3f}x {target:>8}  {result}"
         )
     return failed
 
