@@ -44,14 +44,11 @@ def demo_command(
 
     Examples:
 
+    \b
       mlterms demo convolution
-
       mlterms demo softmax --seed 7
-
       mlterms demo --list
-
       mlterms demo --all | grep FAIL
-
       mlterms demo attention --json | jq '.checks[] | select(.passed | not)'
     """
     out = state(ctx).output(as_json)

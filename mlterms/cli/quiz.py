@@ -250,14 +250,11 @@ def quiz(
 
     Examples:
 
+    \b
       mlterms quiz
-
       mlterms quiz --mode typed --count 5
-
       mlterms quiz --term dropout --term softmax --all
-
       mlterms quiz --stats
-
       printf '2\\n1\\n3\\n' | mlterms quiz --mode choice --count 3 --seed 7 --json | jq .correct
     """
     from mlterms.progress import Progress, ProgressError
