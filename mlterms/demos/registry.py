@@ -6,13 +6,15 @@ costs almost nothing; torch loads only when a demo runs.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-from mlterms.demos.report import Report
+if TYPE_CHECKING:
+    from mlterms.demos.report import Report
 
-DemoFn = Callable[[Report], None]
+DemoFn = Callable[["Report"], None]
 
 
 @dataclass(frozen=True)
@@ -39,32 +41,55 @@ def demo(*names: str, summary: str) -> Callable[[DemoFn], DemoFn]:
 
 
 def names() -> list[str]:
-    _load_all()
-    return sorted(_DEMOS)
+    """Every demo name, without importing any demo module."""
+    from mlterms.demos import CATALOG
+
+    return sorted({*CATALOG, *_DEMOS})
+
+
+def has_demo(name: str) -> bool:
+    from mlterms.demos import CATALOG
+
+    return name in CATALOG or name in _DEMOS
 
 
 def summary(name: str) -> str:
     """The one line that ties a demo to its glossary definition."""
-    _load_all()
-    return _DEMOS[name].summary
-
-
-def has_demo(name: str) -> bool:
-    _load_all()
-    return name in _DEMOS
+    return _load(name).summary
 
 
 def run(name: str, seed: int = 0) -> Report:
     """Run one demo under a fixed seed and return its report."""
-    _load_all()
-    entry = _DEMOS[name]
+    from mlterms.demos.report import Report
+
+    entry = _load(name)
     _seed_everything(seed)
     report = Report(term=name, summary=entry.summary)
     entry.fn(report)
     return report
 
 
+def registered() -> dict[str, str]:
+    """Each demo the theme modules register, with the theme that holds it (imports them all)."""
+    from mlterms.demos import THEMES
+
+    for theme in THEMES:
+        import_module(f"mlterms.demos.{theme}")
+    return {name: d.fn.__module__.rsplit(".", 1)[-1] for name, d in _DEMOS.items()}
+
+
+def _load(name: str) -> Demo:
+    """The registered demo, importing its theme module first if need be."""
+    from mlterms.demos import CATALOG
+
+    if name not in _DEMOS and name in CATALOG:
+        import_module(f"mlterms.demos.{CATALOG[name]}")
+    return _DEMOS[name]
+
+
 def _seed_everything(seed: int) -> None:
+    import random
+
     import numpy as np
     import torch
 
@@ -74,7 +99,3 @@ def _seed_everything(seed: int) -> None:
     # Demo tensors are tiny: a thread pool only adds contention (10-40 ms per op on a busy
     # 2-core machine), and one thread keeps results bit-for-bit repeatable.
     torch.set_num_threads(1)
-
-
-def _load_all() -> None:
-    from mlterms.demos import THEMES  # noqa: F401  (importing the themes registers their demos)
