@@ -26,6 +26,7 @@ BULLET = re.compile(r"^([ \t]*)[-*+](?:[ \t]+(.*))?$")
 FENCE = re.compile(r"^ {0,3}(```|~~~)")
 FIELD = re.compile(r"^(aka|see also|source)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+EXOTIC_BREAK = re.compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
 class GlossaryError(Exception):
@@ -148,25 +149,35 @@ def parse(text: str, path: str | Path = "<text>") -> Glossary:
     """Parse glossary markdown into an ordered Glossary. Never raises for any str input."""
     build = _Builder()
     fence: str | None = None
-    for n, line in enumerate(LINE_BREAK.split(text.removeprefix("\ufeff")), start=1):
-        fence_mark = FENCE.match(line)
+    for n, line in enumerate(split_lines(text.removeprefix("\ufeff")), start=1):
+        stripped = line.strip()
+        first = stripped[:1]  # most lines are told apart by their first character
         if fence is not None:  # inside a fenced code block: literal text, never headings
-            fence = None if fence_mark and fence_mark.group(1) == fence else fence
+            mark = FENCE.match(line) if first in "`~" else None
+            fence = None if mark and mark.group(1) == fence else fence
             build.text(n, line, keep_spacing=True)
-        elif fence_mark:
-            fence = fence_mark.group(1)
-            build.text(n, line, keep_spacing=True)
-        elif heading := HEADING.match(line):
-            build.heading(n, heading.group(1) or "")
-        elif OTHER_HEADING.match(line):
-            build.other_heading()
-        elif bullet := BULLET.match(line):
-            build.bullet(n, (bullet.group(2) or "").strip())
-        elif line.strip():
-            build.text(n, line.strip())
-        else:
+        elif not first:
             build.blank()
+        elif first in "-*+" and (bullet := BULLET.match(line)):
+            build.bullet(n, (bullet.group(2) or "").strip())
+        elif first == "#" and (heading := HEADING.match(line)):
+            build.heading(n, heading.group(1) or "")
+        elif first == "#" and OTHER_HEADING.match(line):
+            build.other_heading()
+        elif first in "`~" and (mark := FENCE.match(line)):
+            fence = mark.group(1)
+            build.text(n, line, keep_spacing=True)
+        else:
+            build.text(n, stripped)
     return Glossary(entries=build.entries, path=str(path), stray=build.stray)
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines split at \\n, \\r\\n or a lone \\r only (str.splitlines also splits at \\f, \\x85, ...)."""
+    if EXOTIC_BREAK.search(text):
+        return LINE_BREAK.split(text)
+    lines = text.splitlines()
+    return lines + [""] if text.endswith(("\n", "\r")) or not text else lines
 
 
 def read_text(path: str | Path) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 
 from mlterms.glossary import WHAT_IS, Entry, Glossary
@@ -13,7 +12,11 @@ SEPARATORS = re.compile(r"[\s\-_]+")
 
 def key(text: str) -> str:
     """The matching key of a term or query: 'What is a One-Shot_Learning?' -> 'oneshotlearning'."""
-    text = unicodedata.normalize("NFKC", text).strip().rstrip("?!. \t").strip()
+    if not text.isascii():  # full-width letters, ligatures, ...
+        import unicodedata
+
+        text = unicodedata.normalize("NFKC", text)
+    text = text.strip().rstrip("?!. \t").strip()
     text = WHAT_IS.sub("", text, count=1)
     return SEPARATORS.sub("", text.casefold())
 

@@ -3,8 +3,6 @@
 Each command group lives in its own module and registers itself on `app` when imported.
 """
 
-from __future__ import annotations
-
 import signal
 import sys
 

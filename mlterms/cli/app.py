@@ -4,8 +4,6 @@ Commands only parse options, call the library and render. Errors become one line
 and an exit code that follows grep: 0 found, 1 nothing found, 2 error or usage, 130 Ctrl-C.
 """
 
-from __future__ import annotations
-
 import functools
 import os
 from dataclasses import dataclass, field
@@ -45,9 +43,12 @@ class State:
     color: str = "auto"
     _glossary: Glossary | None = field(default=None, repr=False)
 
+    def path(self) -> str:
+        return str(self.glossary_path or bundled_path())
+
     def glossary(self) -> Glossary:
         if self._glossary is None:
-            self._glossary = load(self.glossary_path or bundled_path())
+            self._glossary = load(self.path())
         return self._glossary
 
     def output(self, as_json: bool = False) -> Output:

@@ -1,7 +1,5 @@
 """The glossary commands: define, list, search, check."""
 
-from __future__ import annotations
-
 import typer
 
 from mlterms.cli.app import FOUND, NOT_FOUND, app, complete_term, friendly, state
@@ -13,10 +11,10 @@ JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
 
 
 def demo_names() -> set[str]:
-    """Terms that have a demo, known without importing torch."""
-    from mlterms.demos.registry import names
+    """Terms that have a demo, from the catalog: no demo module (let alone torch) is imported."""
+    from mlterms.demos import CATALOG
 
-    return set(names())
+    return set(CATALOG)
 
 
 def miss_message(glossary: Glossary, query: str) -> str:
@@ -102,10 +100,12 @@ def search(
       mlterms search loss --json | jq -r '.[].term'
       mlterms search normalizing --limit 3
     """
+    from mlterms.glossary import read_text
     from mlterms.render.search import hits as draw_hits
-    from mlterms.search import search as run_search
+    from mlterms.search import search_text
 
-    found = run_search(state(ctx).glossary(), " ".join(query), limit=limit)
+    # From the raw text: a warm index cache then answers without parsing the glossary at all.
+    found = search_text(read_text(state(ctx).path()), " ".join(query), limit=limit)
     draw_hits(state(ctx).output(as_json), found)
     raise typer.Exit(FOUND if found else NOT_FOUND)
 

@@ -3,8 +3,6 @@
 torch loads only when a demo runs: listing, help and completion read the registry alone.
 """
 
-from __future__ import annotations
-
 import typer
 
 from mlterms.cli.app import ERROR, FOUND, NOT_FOUND, app, friendly, state

@@ -5,8 +5,6 @@ draws; here we only loop: show a question, read a line, grade, save, show feedba
 end of input at any prompt ends the quiz quietly with the summary; every answer is already saved.
 """
 
-from __future__ import annotations
-
 import contextlib
 import signal
 import sys

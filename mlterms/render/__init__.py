@@ -8,7 +8,6 @@ parsed as markup.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -28,6 +27,8 @@ def clean(text: str) -> str:
 
 def to_json(data: Any) -> str:
     """Readable JSON (UTF-8 kept) in which every control character is a JSON escape."""
+    import json
+
     raw = json.dumps(data, indent=2, ensure_ascii=False)
     return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", raw)
 

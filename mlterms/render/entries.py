@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from mlterms.check import Finding
+from typing import TYPE_CHECKING
+
 from mlterms.glossary import Entry, Glossary
 from mlterms.render import Output, clean, joined, text
+
+if TYPE_CHECKING:
+    from mlterms.check import Finding
 
 NO_DEFINITION = "(no definition yet)"
 
