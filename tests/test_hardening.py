@@ -262,3 +262,32 @@ def test_fuzzed_glossaries_never_escape(runner, tmp_path, lines, ending):
         result = runner.invoke(app, ["--glossary", str(path), *command])
         assert result.exit_code in (0, 1, 2), (command, lines)
         assert result.exception is None or isinstance(result.exception, SystemExit), (command, lines)
+
+
+def test_demo_all_into_head_ends_quietly():
+    done = run_pipeline(f"{sys.executable} -m mlterms demo --all | head -3")
+    assert len(done.stdout.splitlines()) == 3 and done.stderr == ""
+
+
+def test_ctrl_c_in_a_demo_exits_130(runner, monkeypatch):
+    from mlterms.demos import registry
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(registry, "run", interrupted)
+    result = runner.invoke(app, ["demo", "softmax"])
+    assert result.exit_code == 130 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("mode", ["typed", "recall", "choice"])
+def test_quiz_prints_glossary_text_literally(runner, tmp_path, mode):
+    path = tmp_path / "hostile.md"
+    path.write_text(
+        HOSTILE + "### what is calm\n- plain words\n### what is quiet\n- more words\n", encoding="utf-8"
+    )
+    result = runner.invoke(
+        app, ["--glossary", str(path), "quiz", "--all", "--mode", mode, "--seed", "1"], input="1\n1\n1\n"
+    )
+    assert result.exit_code == 0
+    assert not any(e in result.stdout for e in ESCAPES)
