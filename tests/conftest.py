@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,3 +52,29 @@ def small(tmp_path) -> Path:
     path = tmp_path / "small.md"
     path.write_text(SMALL, encoding="utf-8")
     return path
+
+
+PROBE = """
+import sys
+from mlterms.cli import main
+sys.argv = ["mlterms", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print("LOADED:" + ",".join(m for m in ("numpy", "rich", "torch") if m in sys.modules), file=sys.stderr)
+"""
+
+
+def run_probed(*args: str, input: str = "", env: dict | None = None, timeout: int = 120):
+    """Run the CLI in a fresh interpreter; return (heavy modules it loaded, the finished process)."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+    line = next(line for line in done.stderr.splitlines() if line.startswith("LOADED:"))
+    return set(filter(None, line.removeprefix("LOADED:").split(","))), done

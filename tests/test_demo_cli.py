@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -15,16 +12,7 @@ from mlterms.demos import registry
 from mlterms.demos.report import Report, Tensor
 from mlterms.render import report as draw
 
-PROBE = """
-import sys
-from mlterms.cli import main
-sys.argv = ["mlterms", *sys.argv[1:]]
-try:
-    main()
-except SystemExit:
-    pass
-print("TORCH:" + str("torch" in sys.modules), "RICH:" + str("rich" in sys.modules), file=sys.stderr)
-"""
+from .conftest import run_probed
 
 
 def strict_json(s: str):
@@ -101,25 +89,21 @@ def test_list_json_and_rich(runner):
 
 @pytest.mark.parametrize("args", [["demo", "--list"], ["demo", "--help"], ["demo", "--list", "--json"]])
 def test_list_and_help_do_not_import_torch(args):
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=60)
-    assert "TORCH:False" in done.stderr, done.stderr
+    loaded, done = run_probed(*args)
+    assert "torch" not in loaded, done.stderr
 
 
 def test_plain_demo_does_not_import_rich():
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, "demo", some_demo()], capture_output=True, text=True, timeout=120
-    )
-    assert "TORCH:True RICH:False" in done.stderr, done.stderr
+    loaded, done = run_probed("demo", some_demo())
+    assert "torch" in loaded and "rich" not in loaded, done.stderr
 
 
 def test_completion_offers_demo_names_without_torch():
     env = {"_MLTERMS_COMPLETE": "complete_bash", "COMP_WORDS": "mlterms demo conv", "COMP_CWORD": "2"}
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60, env={**os.environ, **env}
-    )
+    loaded, done = run_probed(env=env)
     offered = done.stdout.split("\n")
     assert [n for n in registry.names() if n.startswith("conv")] == [n for n in offered if n]
-    assert "TORCH:False" in done.stderr
+    assert "torch" not in loaded
 
 
 # ------------------------------------------------------------------------------ running demos

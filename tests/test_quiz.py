@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -18,6 +16,8 @@ from mlterms import quiz as q
 from mlterms.cli import app
 from mlterms.glossary import parse
 from mlterms.progress import Progress
+
+from .conftest import run_probed
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 
@@ -564,18 +564,6 @@ def test_glossary_text_is_never_markup(tmp_path, state_path):
     assert "[red]red[/red]" in result.stdout and "\\x1b[31m" in result.stdout
 
 
-QUIZ_PROBE = """
-import sys
-from mlterms.cli import main
-sys.argv = ["mlterms", *sys.argv[1:]]
-try:
-    main()
-except SystemExit:
-    pass
-print("HEAVY:" + ",".join(sorted(m for m in ("torch", "numpy", "rich") if m in sys.modules)), file=sys.stderr)
-"""
-
-
 @pytest.mark.parametrize(
     ("args", "answers"),
     [
@@ -585,13 +573,5 @@ print("HEAVY:" + ",".join(sorted(m for m in ("torch", "numpy", "rich") if m in s
     ],
 )
 def test_the_quiz_never_imports_torch_or_numpy_nor_rich_when_plain(tmp_path, args, answers):
-    env = {**__import__("os").environ, "MLTERMS_HOME": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-c", QUIZ_PROBE, *args],
-        input=answers,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert "HEAVY:\n" in done.stderr, done.stderr
+    loaded, done = run_probed(*args, input=answers, env={"MLTERMS_HOME": str(tmp_path)})
+    assert loaded == set(), done.stderr
