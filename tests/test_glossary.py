@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlterms.glossary import GlossaryError, load, parse, read_text, term_from_heading
+from mlterms.glossary import (
+    HEADING,
+    GlossaryError,
+    load,
+    parse,
+    parse_lines,
+    parse_sections,
+    read_text,
+    term_from_heading,
+)
 
 from .conftest import SEED, SMALL
 
@@ -129,3 +139,94 @@ def test_any_bytes_load_or_raise_the_documented_error(tmp_path_factory, data):
         load(path)
     except GlossaryError as e:
         assert str(e).startswith(str(path))
+
+
+# ----------------------------------------------------------------------------- the fast path
+
+LINES = [
+    *("### what is dropout", "### What is a GAN?", "### what is", "###", "####", "### ##", "  ### x ###"),
+    *("### a#b ##", "###\tx\t", "    ### four spaces", "\t### tab", "###x", "## section", "# title", "#tag"),
+    *("####### seven", "#######", "- aka: a, b", "* AKA : x,,y", "+ see also: p, q", "- See Also:", "-"),
+    *(
+        "- source: http://x",
+        "- source:",
+        "- \u017fource: s",
+        "- ",
+        "-x",
+        "  - nested",
+        "\t* tab",
+        "\x0c- odd",
+    ),
+    *(
+        "- \xa0nbsp\xa0",
+        "-\t- twice",
+        "continued text",
+        "  indented text",
+        "",
+        "   ",
+        "\x0c",
+        "\x85",
+        "\u2028",
+    ),
+    *(
+        "- caf\xe9 \u4e2d\u6587",
+        "\ufeff",
+        "- a: b",
+        "aka: not a bullet",
+        ":",
+        "- see also: ,",
+        "\x1c\x1d\x1e",
+        "\x0b",
+    ),
+]
+ODD = " \t-*+#:,akeso\xa0\x0b\x0c\x1c\x85\u2028\u3000\xe9?"
+line_strategy = st.one_of(st.sampled_from(LINES), st.text(alphabet=ODD, max_size=8))
+
+
+@st.composite
+def glossary_texts(draw):
+    """Glossary-like text: lines of every kind, joined by \\n, \\r\\n or a lone \\r; maybe a BOM."""
+    lines = draw(st.lists(line_strategy, max_size=30))
+    breaks = draw(
+        st.lists(st.sampled_from(["\n", "\n", "\r\n", "\r"]), min_size=len(lines), max_size=len(lines))
+    )
+    text = "".join(line + brk for line, brk in zip(lines, breaks, strict=True))
+    if draw(st.booleans()):
+        text = text.rstrip("\r\n")
+    return ("\ufeff" if draw(st.booleans()) else "") + text
+
+
+@settings(max_examples=1000, deadline=None)
+@given(glossary_texts())
+def test_fast_path_parses_like_the_line_by_line_parser(text):
+    fast, spec = parse_sections(text), parse_lines(text)
+    assert fast.entries == spec.entries
+    assert fast.stray == spec.stray
+
+
+@settings(max_examples=200, deadline=None)
+@given(glossary_texts(), st.sampled_from(["```", "~~~", "  ```py"]))
+def test_parse_takes_the_line_by_line_parser_for_fenced_code(text, fence):
+    text = f"{text}\n{fence}\n### what is y\n- in code\n"
+    glossary, spec = parse(text), parse_lines(text.removeprefix("\ufeff"))
+    assert (glossary.entries, glossary.stray) == (spec.entries, spec.stray)
+    assert "y" not in glossary.terms()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=" \t#ab?\x0c", max_size=12))
+def test_heading_title_is_what_a_lazy_regex_finds(line):
+    lazy = re.match(r"^ {0,3}###(?:[ \t]+(.*?))?[ \t#]*$", line)
+    found = HEADING.match(line)
+    assert bool(found) == bool(lazy)
+    assert not found or (found.group(1) or "") == (lazy.group(1) or "")
+
+
+def test_fast_path_keeps_line_numbers_and_stray_lines():
+    text = (
+        "# title\r\n- stray\r\n\r\n### what is x\r- a\r\n  goes on\n## section\n- lost\n#tag\n### what is y\n"
+    )
+    glossary = parse(text)
+    assert [(e.term, e.line) for e in glossary.entries] == [("x", 4), ("y", 10)]
+    assert glossary.entries[0].definition == ["a goes on"]
+    assert glossary.stray == [(2, "- stray"), (8, "- lost"), (9, "#tag")]
