@@ -84,7 +84,8 @@ def term_from_heading(title: str) -> str:
 
 
 def split_list(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+    parts = [part.strip() for part in text.split(",")]
+    return [part for part in parts if part] if "" in parts else parts
 
 
 class _Builder:
@@ -134,7 +135,8 @@ class _Builder:
                     definition.append(text)
                     open_bullet = True
             elif ":" in text and (match := FIELD.match(text)):
-                add_field(entry, match.group(1).lower(), match.group(2).strip())
+                name, value = match.groups()
+                add_field(entry, name.lower(), value.strip())
                 open_bullet = False
             elif text:
                 definition.append(text)
@@ -143,7 +145,7 @@ class _Builder:
 
     def heading(self, n: int, title: str) -> None:
         term = term_from_heading(title)
-        self.current = Entry(term=term, line=n) if term else None
+        self.current = Entry(term, n, [], [], [], []) if term else None  # lists: faster than factories
         if self.current:
             self.entries.append(self.current)
         else:
