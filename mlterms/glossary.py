@@ -26,7 +26,6 @@ OTHER_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 BULLET = re.compile(r"^([ \t]*)[-*+](?:[ \t]+(.*))?$")
 FENCE = re.compile(r"^ {0,3}(```|~~~)")
 FIELD = re.compile(r"^(aka|see also|source)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
-HEADING_START = re.compile(r"\n {0,3}#")  # after a line break: a line that may be a heading
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 EXOTIC_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # line breaks to str.splitlines only
 
@@ -232,20 +231,19 @@ def parse_lines(text: str) -> _Builder:
 
 
 def parse_sections(text: str) -> _Builder:
-    """parse_lines() for text without fenced code, faster: the text is cut at its heading lines
-    (found by a regex), and the lines between two headings go through _Builder.body's loop."""
+    """parse_lines() for text without fenced code, faster: the lines between two headings go
+    through one loop (_Builder.body) instead of a call each."""
     if "\r" in text:  # the line breaks of split_lines: \r\n and a lone \r too
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     build = _Builder()
     start = 0  # index of the first line after the last heading
-    i, counted = 0, 0  # lines[i] starts at text[counted]
-    for mark in HEADING_START.finditer("\n" + text):  # mark.start(): where the line starts in text
-        i += text.count("\n", counted, mark.start())
-        counted = mark.start()
-        heading = HEADING.match(lines[i])
-        if heading is None and not OTHER_HEADING.match(lines[i]):
-            continue  # e.g. '#hashtag': text, part of the body
+    for i, line in enumerate(lines):
+        if line[:1] not in ("#", " "):  # a heading starts with '#' or up to 3 spaces
+            continue
+        heading = HEADING.match(line)
+        if heading is None and not OTHER_HEADING.match(line):
+            continue  # e.g. '#hashtag' or an indented bullet: part of the body
         build.body(start + 1, lines[start:i])
         if heading:
             build.heading(i + 1, heading.group(1) or "")
