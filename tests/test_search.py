@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import subprocess
@@ -431,6 +432,32 @@ def test_failed_build_into_the_cache_file_falls_back_to_memory(cached, cache, mo
     monkeypatch.setattr(search_module, "build", disk_full_once)
     assert terms(search_text(GLOSSARY, "dropout"))[0] == "dropout"
     assert len(calls) == 2 and index_files(cache) == []
+
+
+def test_cold_build_pauses_gc_and_restores_it(cached, monkeypatch):
+    seen = []
+    real_build = search_module.build
+
+    def build(con, rows, meta):
+        seen.append(gc.isenabled())
+        return real_build(con, rows, meta)
+
+    monkeypatch.setattr(search_module, "build", build)
+    assert gc.isenabled()
+    search_text(GLOSSARY, "dropout")
+    assert seen == [False] and gc.isenabled()
+
+    monkeypatch.setattr(search_module, "build", lambda *a: pytest.fail("boom"))
+    with pytest.raises(pytest.fail.Exception):
+        search_text(GLOSSARY + "\n", "dropout")
+    assert gc.isenabled()
+    monkeypatch.setattr(search_module, "build", build)
+    gc.disable()  # a caller's choice is kept
+    try:
+        search_text(GLOSSARY + "\n\n", "dropout")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_old_index_files_are_pruned(cached, cache):
