@@ -123,16 +123,12 @@ def build(con: sqlite3.Connection, rows: list[Row], meta: str) -> sqlite3.Connec
         CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
         """
     )
-    con.executemany(f"INSERT INTO docs (rowid, {columns}) VALUES (?, ?, ?, ?, ?)", _numbered(rows))
+    # A new table numbers rows 1, 2, ... in order (SQLite: 1 + the largest rowid): rows[n - 1] is rowid n.
+    con.executemany(f"INSERT INTO docs ({columns}) VALUES (?, ?, ?, ?)", rows)
     con.execute("INSERT INTO meta VALUES ('key', ?)", (meta,))
     con.execute("INSERT INTO meta VALUES ('names', ?)", (names_text(rows),))
     con.commit()
     return con
-
-
-def _numbered(rows: list[Row]) -> Iterable[tuple[int, str, str, str, str]]:
-    for rowid, row in enumerate(rows, start=1):
-        yield (rowid, *row)
 
 
 def names_text(rows: list[Row]) -> str:

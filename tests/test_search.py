@@ -285,6 +285,12 @@ def index():
     return search_module.build(sqlite3.connect(":memory:"), rows, "test")
 
 
+def test_rows_are_numbered_in_order_from_1(index):
+    rows = search_module.rows_of(parse(GLOSSARY).entries)
+    numbered = index.execute("SELECT rowid, term, aliases, body, see FROM docs ORDER BY rowid").fetchall()
+    assert numbered == [(n, *row) for n, row in enumerate(rows, start=1)]
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=QUERIES)
 def test_any_query_never_raises(index, query):
