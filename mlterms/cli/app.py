@@ -6,7 +6,6 @@ and an exit code that follows grep: 0 found, 1 nothing found, 2 error or usage, 
 
 import functools
 import os
-from dataclasses import dataclass, field
 from enum import Enum
 
 import typer
@@ -35,13 +34,13 @@ class Color(str, Enum):
     never = "never"
 
 
-@dataclass
 class State:
     """What the global options chose; the glossary is read once, on first use."""
 
-    glossary_path: str | None = None
-    color: str = "auto"
-    _glossary: Glossary | None = field(default=None, repr=False)
+    def __init__(self, glossary_path: str | None = None, color: str = "auto"):
+        self.glossary_path = glossary_path
+        self.color = color
+        self._glossary: Glossary | None = None
 
     def path(self) -> str:
         return str(self.glossary_path or bundled_path())
