@@ -187,14 +187,21 @@ def test_head_closes_the_pipe_quietly():
     assert done.stdout.strip() and done.stderr == ""
 
 
-def test_ctrl_c_exits_130_without_traceback(runner, monkeypatch):
-    import mlterms.cli.commands as commands
+def interrupted(*args, **kwargs):
+    raise KeyboardInterrupt
 
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
 
-    monkeypatch.setattr(commands, "resolve_words", interrupted)
-    result = runner.invoke(app, ["define", "dropout"])
+@pytest.mark.parametrize(
+    "module, function, command",
+    [
+        ("mlterms.cli.commands", "resolve_words", ["define", "dropout"]),
+        ("mlterms.demos.registry", "run", ["demo", "softmax"]),
+        ("mlterms.cli.commands", "demo_names", ["list"]),
+    ],
+)
+def test_ctrl_c_exits_130_without_traceback(runner, monkeypatch, module, function, command):
+    monkeypatch.setattr(f"{module}.{function}", interrupted)
+    result = runner.invoke(app, command)
     assert result.exit_code == 130 and "Traceback" not in result.output
 
 
@@ -276,17 +283,6 @@ def test_fuzzed_glossaries_never_escape(runner, tmp_path, lines, ending):
 def test_demo_all_into_head_ends_quietly():
     done = run_pipeline(f"{sys.executable} -m mlterms demo --all | head -3")
     assert len(done.stdout.splitlines()) == 3 and done.stderr == ""
-
-
-def test_ctrl_c_in_a_demo_exits_130(runner, monkeypatch):
-    from mlterms.demos import registry
-
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(registry, "run", interrupted)
-    result = runner.invoke(app, ["demo", "softmax"])
-    assert result.exit_code == 130 and "Traceback" not in result.output
 
 
 @pytest.mark.parametrize("mode", ["typed", "recall", "choice"])
