@@ -46,7 +46,7 @@ def duplicates(glossary: Glossary) -> list[Finding]:
             elif name in first:
                 findings.append(Finding(entry.line, "duplicate", f"'{entry.term}' is defined more than once"))
             first.setdefault(name, entry.term)
-    return findings
+    return list(dict.fromkeys(findings))  # a repeated heading that repeats its alias too: one finding
 
 
 def dangling_links(glossary: Glossary) -> list[Finding]:

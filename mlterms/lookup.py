@@ -63,15 +63,15 @@ def resolve_words(glossary: Glossary, words: list[str]) -> list[Entry | str]:
     return found
 
 
-def suggest(glossary: Glossary, query: str, limit: int = 3) -> list[str]:
-    """Up to `limit` term names that look like the query (typos, near spellings)."""
+def suggest(glossary: Glossary, query: str, limit: int = 3, cutoff: float = 70) -> list[str]:
+    """Up to `limit` term names that look like the query (typos, near spellings), best first."""
     from rapidfuzz import fuzz, process
 
     k = key(query)
     if not k:
         return []
     names = {key(name): entry.term for entry in glossary.entries for name in entry.names}
-    matches = process.extract(k, list(names), scorer=fuzz.ratio, score_cutoff=70, limit=limit * 3)
+    matches = process.extract(k, list(names), scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit * 3)
     terms: list[str] = []
     for match, _score, _ in matches:
         if names[match] not in terms:

@@ -97,8 +97,11 @@ def parse_state(text: str) -> dict[str, Record]:
     data = json.loads(text)
     if not isinstance(data, dict) or not isinstance(data.get("cards"), dict):
         raise ValueError("not an mlterms quiz state")
-    if data.get("version", VERSION) > VERSION:
-        raise ProgressError(f"version {data['version']} is from a newer mlterms; not touching it")
+    version = data.get("version", VERSION)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ProgressError(f"version {version!r} is not one mlterms knows; not touching it")
+    if version > VERSION:
+        raise ProgressError(f"version {version} is from a newer mlterms; not touching it")
     return {str(k): Record.from_dict(v) for k, v in data["cards"].items()}
 
 

@@ -50,6 +50,23 @@ def test_define_miss_suggests_on_stderr(runner):
     assert "mlterms: no entry for 'dropuot'. Did you mean: dropout?" in result.stderr
 
 
+def test_define_keeps_a_found_term_beside_a_typo(runner):
+    result = runner.invoke(app, ["define", "l1", "loss", "l2", "los"])
+    assert result.exit_code == 1 and result.stdout.startswith("l1 loss\n")
+    whole = runner.invoke(app, ["define", "batch", "normalisation"])
+    assert (
+        whole.stdout == ""
+        and "no entry for 'batch normalisation'. Did you mean: batch normalization" in whole.stderr
+    )
+
+
+def test_check_reports_a_repeated_heading_once(runner, tmp_path):
+    path = tmp_path / "g.md"
+    path.write_text("### what is x\n- aka: y\n- a\n### what is x\n- aka: y\n- b\n")
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.stdout.splitlines() == [f"{path}:4: duplicate: 'x' is defined more than once"]
+
+
 def test_define_json_one_and_many(runner):
     one = json.loads(runner.invoke(app, ["define", "bn", "--json"]).stdout)
     assert one["term"] == "batch normalization"

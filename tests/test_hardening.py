@@ -205,6 +205,11 @@ def test_ctrl_c_exits_130_without_traceback(runner, monkeypatch, module, functio
     assert result.exit_code == 130 and "Traceback" not in result.output
 
 
+def test_quiz_with_stdin_closed_ends_quietly(tmp_path):
+    done = run_pipeline(f"MLTERMS_HOME={tmp_path} {sys.executable} -m mlterms quiz --count 1 <&-")
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+
+
 def test_usage_errors_exit_2_on_stderr(runner):
     result = runner.invoke(app, ["define", "--no-such-flag"])
     assert result.exit_code == 2 and "No such option" in result.stderr and result.stdout == ""

@@ -171,6 +171,15 @@ def test_a_file_from_a_newer_version_is_left_alone(path):
     assert path.read_text() == '{"version": 99, "cards": {}}'
 
 
+@pytest.mark.parametrize("version", ["2", None, 1.5])
+def test_a_file_of_an_unknown_version_is_left_alone(path, version):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"format": "mlterms-quiz", "version": version, "cards": {}}))
+    with pytest.raises(ProgressError, match="not touching it"):
+        Progress.open(path)
+    assert path.exists()
+
+
 def test_a_file_that_turns_corrupt_during_a_quiz_is_not_overwritten(path):
     progress = fresh(path)
     progress.review("dropout", "dropout", GOOD, T0)

@@ -25,11 +25,16 @@ def miss_message(glossary: Glossary, query: str) -> str:
 
 
 def find_entries(glossary: Glossary, words: list[str]) -> list[Entry | str]:
-    """Entries named by the words; a phrase that only looks like one term is one miss."""
+    """Entries named by the words; a phrase that is a near spelling of one term is one miss.
+
+    'batch normalisation' is one miss (did you mean 'batch normalization'), not 'batch' and a miss;
+    'l1 loss l2 los' is 'l1 loss' and a miss for 'l2 los'.
+    """
     found = resolve_words(glossary, words)
+    phrase = " ".join(words)
     misses = any(isinstance(f, str) for f in found)
-    if misses and len(words) > 1 and suggest(glossary, " ".join(words)):
-        return [" ".join(words)]
+    if misses and len(words) > 1 and suggest(glossary, phrase, limit=1, cutoff=85):
+        return [phrase]
     return found
 
 

@@ -31,6 +31,8 @@ def read_line(prompt: str, stream=None) -> str:
     """One answer. On a terminal: line editing, prompt on `stream`. In a pipe: the next line,
     echoed after the prompt so the transcript reads well. EOFError at the end of input."""
     stream = stream or sys.stdout
+    if sys.stdin is None:  # started with stdin closed (`mlterms quiz <&-`)
+        raise EOFError
     with contextlib.suppress(AttributeError, ValueError):
         sys.stdin.reconfigure(errors="replace")  # a stray byte in an answer is no reason for a traceback
     if sys.stdin.isatty() and stream is sys.stdout and stream.isatty():

@@ -70,7 +70,6 @@ class Output:
             self._console = Console(
                 file=sys.stdout,
                 force_terminal=True if self.mode == "rich" else None,
-                no_color=self.color == "never",
                 markup=False,
                 highlight=False,
                 emoji=False,
@@ -98,6 +97,11 @@ def text(value: str, style: str = ""):
     from rich.text import Text
 
     return Text(clean(value), style=style)
+
+
+def plural(n: int, word: str) -> str:
+    """'1 check', '3 checks'."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def joined(*parts):

@@ -10,7 +10,7 @@ import sys
 from datetime import datetime
 
 from mlterms.quiz import RATINGS, Question, Result, Session
-from mlterms.render import Output, clean, text
+from mlterms.render import Output, clean, plural, text
 
 HINTS = {
     "choice": "answer [1-4 or a term]: ",
@@ -41,10 +41,6 @@ def styled(*parts: tuple[str, str]):
     from rich.text import Text
 
     return Text.assemble(*((clean(part), style) for part, style in parts))
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' * (n != 1)}"
 
 
 def when(due: datetime, now: datetime) -> str:

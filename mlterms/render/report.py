@@ -22,7 +22,7 @@ from itertools import product
 from typing import Any
 
 from mlterms.demos.report import Check, Heatmap, Note, Plot, Report, Scalar, Table, Tensor
-from mlterms.render import Output, clean, text
+from mlterms.render import Output, clean, plural, text
 
 SHADES = " ░▒▓█"  # low to high, for heatmaps in plain text
 MARKS = ["•", "+", "x", "o", "*", "#"]  # one per plot series in plain text
@@ -67,10 +67,6 @@ def tally(out: Output, reports: list[Report]) -> None:
         out.print(text(line, "bold red" if failed else "bold green"))
     else:
         out.line(clean(line))
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def listing(out: Output, summaries: dict[str, str]) -> None:
