@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT.parent / "shared" / "seed-glossary.md"
+SEED = ROOT / "tests" / "data" / "seed-glossary.md"  # the author's original notes
 BUNDLED = ROOT / "glossary.md"
 
 SMALL = """\
