@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from mlterms.glossary import Glossary
-from mlterms.lookup import key, resolve
+from mlterms.lookup import resolve
+from mlterms.names import key
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from mlterms.names import key, term_from_heading
+
 # The title ends at its last character that is not ' ', '\t' or '#' (as '(.*?)' would; 3x faster)
 HEADING = re.compile(r"^ {0,3}###(?:[ \t]+(.*[^ \t#])?)?[ \t#]*$")
-WHAT_IS = re.compile(r"^(?:what[ \t]+(?:is|are)(?:[ \t]+|$))?(?:(?:a|an|the)[ \t]+)?", re.IGNORECASE)
 OTHER_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 BULLET = re.compile(r"^([ \t]*)[-*+](?:[ \t]+(.*))?$")
 FENCE = re.compile(r"^ {0,3}(```|~~~)")
@@ -61,9 +62,7 @@ class Glossary:
 
     @cached_property
     def index(self) -> dict[str, list[Entry]]:
-        """Every matching key (see lookup.key) of every name and alias, to its entries."""
-        from mlterms.lookup import key
-
+        """Every matching key (see names.key) of every name and alias, to its entries."""
         found: dict[str, list[Entry]] = {}
         for entry in self.entries:
             for name in entry.names:
@@ -74,12 +73,6 @@ class Glossary:
 
     def terms(self) -> list[str]:
         return [e.term for e in self.entries]
-
-
-def term_from_heading(title: str) -> str:
-    """'What is a GAN ?' -> 'GAN'; 'what is dropout' -> 'dropout'."""
-    title = title.strip().rstrip("?").strip()
-    return WHAT_IS.sub("", title, count=1).strip()
 
 
 def split_list(text: str) -> list[str]:

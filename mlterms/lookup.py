@@ -2,33 +2,8 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-
-from mlterms.glossary import WHAT_IS, Entry, Glossary
-
-SEPARATORS = re.compile(r"[\s\-_]+")
-
-
-def key(text: str) -> str:
-    """The matching key of a term or query: 'What is a One-Shot_Learning?' -> 'oneshotlearning'."""
-    if not text.isascii():  # full-width letters, ligatures, ...
-        import unicodedata
-
-        text = unicodedata.normalize("NFKC", text)
-    text = text.strip().rstrip("?!. \t").strip()
-    text = WHAT_IS.sub("", text, count=1)
-    return SEPARATORS.sub("", text.casefold())
-
-
-def singulars(k: str) -> Iterator[str]:
-    """Candidate singular forms of a key, most literal first: 'batches' -> 'batche', 'batch'."""
-    if k.endswith("ies") and len(k) > 4:
-        yield k[:-3] + "y"
-    if k.endswith("es") and len(k) > 3:
-        yield k[:-2]
-    if k.endswith("s") and not k.endswith("ss") and len(k) > 2:
-        yield k[:-1]
+from mlterms.glossary import Entry, Glossary
+from mlterms.names import key, singulars
 
 
 def resolve(glossary: Glossary, query: str) -> Entry | None:

@@ -8,7 +8,7 @@ It is JSON with one card per line; each card is the py-fsrs card plus every answ
                  "log": [["2026-11-25T01:02:03+00:00", 3]]}
     }}
 
-A card's id is `lookup.key(term)` ('Batch-Norm' and 'batch norm' are one card), so editing a
+A card's id is `names.key(term)` ('Batch-Norm' and 'batch norm' are one card), so editing a
 heading's case, spaces or hyphens keeps its progress. Cards of terms that left the glossary
 stay in the file. Every save is atomic (temp file in the same directory, fsync, os.replace),
 re-reads the file under a lock and changes only the cards just answered, so two quizzes at once

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mlterms.glossary import Entry, Glossary
-from mlterms.lookup import key, resolve, singulars
+from mlterms.lookup import resolve
+from mlterms.names import key, singulars
 from mlterms.progress import Progress, Record
 
 MODES = ("choice", "recall", "typed")

@@ -27,7 +27,6 @@ import bisect
 import contextlib
 import gc
 import hashlib
-import itertools
 import os
 import re
 import sqlite3
@@ -36,8 +35,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlterms.glossary import WHAT_IS, Entry, Glossary, parse
-from mlterms.lookup import key, singulars
+from mlterms.glossary import Entry, Glossary, parse
+from mlterms.names import WHAT_IS, key, singulars
+from mlterms.names import keys as bulk_keys
 
 SCHEMA = 2  # bump when the index layout or what goes into it changes
 TOKENIZER = "porter unicode61 remove_diacritics 2"
@@ -132,7 +132,7 @@ def build(con: sqlite3.Connection, rows: list[Row], meta: str) -> sqlite3.Connec
 
 
 def names_text(rows: list[Row]) -> str:
-    """The lookup.key of every name, one line per entry (line n: rowid n), term first, as
+    """The names.key of every name, one line per entry (line n: rowid n), term first, as
     '\\tkey\\tkey\\t': a key is found with one str.find (see named). A key has no tab or newline.
 
     One string instead of a table of (key, rowid, position): 10,000 entries have ~25,000 names,
@@ -145,7 +145,7 @@ def names_text(rows: list[Row]) -> str:
         names.append(row[0])
         names += aliases
         counts.append(1 + len(aliases))
-    keys = name_keys(names)
+    keys = bulk_keys(names)
     lines = []
     at = 0
     for count in counts:
@@ -168,37 +168,6 @@ def named(text: str, keys: Iterable[str]) -> dict[int, int]:
             found[line] = min(pos, found.get(line, pos))
             at = text.find(needle, at + len(needle) - 1)
     return dict(sorted(found.items()))
-
-
-TRAILING = re.compile(r"[?!. \t]+(?=\x00)")  # what lookup.key strips from the end of a name
-LEADING = re.compile(r"\x00 *(?:what|an?|the)\b")  # words lookup.key may strip from the start
-ODD = re.compile(r"[^\x00 -~]")  # not printable ASCII
-
-
-def name_keys(names: list[str]) -> list[str]:
-    """[lookup.key(name) for name in names], in bulk: a big glossary has tens of thousands of names.
-
-    For a name of printable ASCII that doesn't start with 'what', 'a', 'an' or 'the', key() is
-    'strip ?!. from the end, casefold, drop spaces, - and _', done here on all names joined at
-    once; the names found to be otherwise go through key() itself.
-    """
-    joined = "\x00" + "\x00".join(names) + "\x00"  # every name between two NULs
-    if joined.count("\x00") != len(names) + 1:  # a NUL inside a name
-        return [key(name) for name in names]
-    folded = joined.lower()
-    if "?\x00" in folded or "!\x00" in folded or ".\x00" in folded or " \x00" in folded:
-        folded = TRAILING.sub("", folded)
-    keys = folded.replace(" ", "").replace("-", "").replace("_", "").split("\x00")[1:-1]
-    others = [m.start() for m in LEADING.finditer(joined.lower())]
-    plain = joined.replace("\x00", "")
-    if not (plain.isascii() and plain.isprintable()):
-        others += [m.start() for m in ODD.finditer(joined)]
-    if others:
-        starts = list(itertools.accumulate((len(name) + 1 for name in names), initial=0))
-        for at in others:
-            i = bisect.bisect_right(starts, at) - 1
-            keys[i] = key(names[i])
-    return keys
 
 
 def split_aliases(aliases: str) -> list[str]:

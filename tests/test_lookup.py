@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from mlterms.glossary import load, parse
-from mlterms.lookup import key, resolve, resolve_words, suggest
+from mlterms.lookup import resolve, resolve_words, suggest
+from mlterms.names import key
 
 from .conftest import BUNDLED, SMALL
 

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from mlterms import search as search_module
 from mlterms.glossary import parse
-from mlterms.lookup import key
-from mlterms.search import Hit, name_keys, search, search_text, squash, trim
+from mlterms.names import key
+from mlterms.names import keys as name_keys
+from mlterms.search import Hit, search, search_text, squash, trim
 
 GLOSSARY = """\
 # notes

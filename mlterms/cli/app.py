@@ -107,7 +107,7 @@ def options(
 def complete_term(ctx: typer.Context, incomplete: str) -> list[str]:
     """Shell completion: term names and aliases that start like what was typed."""
     try:
-        from mlterms.lookup import key
+        from mlterms.names import key
 
         path = (ctx.find_root().params or {}).get("glossary") or os.environ.get("MLTERMS_GLOSSARY")
         glossary = load(path or bundled_path())

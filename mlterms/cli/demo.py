@@ -8,7 +8,7 @@ import typer
 from mlterms.cli.app import ERROR, FOUND, NOT_FOUND, app, friendly, state
 from mlterms.cli.commands import JSON, find_entries, miss_message
 from mlterms.glossary import Entry, Glossary
-from mlterms.lookup import key
+from mlterms.names import key
 from mlterms.render import Output
 
 

@@ -1,0 +1,74 @@
+"""The one rule for "same term": what a heading names, and the matching key of a name or query.
+
+A leaf module: it imports nothing from mlterms, so the parser, lookup, search and the quiz can all
+use it without an import cycle.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from collections.abc import Iterator
+
+# 'what is', 'what are' and an article at the start of a heading or a query.
+WHAT_IS = re.compile(r"^(?:what[ \t]+(?:is|are)(?:[ \t]+|$))?(?:(?:a|an|the)[ \t]+)?", re.IGNORECASE)
+SEPARATORS = re.compile(r"[\s\-_]+")
+
+
+def term_from_heading(title: str) -> str:
+    """The term a heading names: 'What is a GAN ?' -> 'GAN'; 'what is dropout' -> 'dropout'."""
+    title = title.strip().rstrip("?").strip()
+    return WHAT_IS.sub("", title, count=1).strip()
+
+
+def key(text: str) -> str:
+    """The matching key of a term or query: 'What is a One-Shot_Learning?' -> 'oneshotlearning'."""
+    if not text.isascii():  # full-width letters, ligatures, ...
+        import unicodedata
+
+        text = unicodedata.normalize("NFKC", text)
+    text = text.strip().rstrip("?!. \t").strip()
+    text = WHAT_IS.sub("", text, count=1)
+    return SEPARATORS.sub("", text.casefold())
+
+
+def singulars(k: str) -> Iterator[str]:
+    """Candidate singular forms of a key, most literal first: 'batches' -> 'batche', 'batch'."""
+    if k.endswith("ies") and len(k) > 4:
+        yield k[:-3] + "y"
+    if k.endswith("es") and len(k) > 3:
+        yield k[:-2]
+    if k.endswith("s") and not k.endswith("ss") and len(k) > 2:
+        yield k[:-1]
+
+
+_TRAILING = re.compile(r"[?!. \t]+(?=\x00)")  # what key() strips from the end of a name
+_LEADING = re.compile(r"\x00 *(?:what|an?|the)\b")  # words key() may strip from the start
+_ODD = re.compile(r"[^\x00 -~]")  # not printable ASCII
+
+
+def keys(names: list[str]) -> list[str]:
+    """[key(name) for name in names], in bulk: a big glossary has tens of thousands of names.
+
+    For a name of printable ASCII that doesn't start with 'what', 'a', 'an' or 'the', key() is
+    'strip ?!. from the end, casefold, drop spaces, - and _', done here on all names joined at
+    once; the names found to be otherwise go through key() itself.
+    """
+    joined = "\x00" + "\x00".join(names) + "\x00"  # every name between two NULs
+    if joined.count("\x00") != len(names) + 1:  # a NUL inside a name
+        return [key(name) for name in names]
+    folded = joined.lower()
+    if "?\x00" in folded or "!\x00" in folded or ".\x00" in folded or " \x00" in folded:
+        folded = _TRAILING.sub("", folded)
+    found = folded.replace(" ", "").replace("-", "").replace("_", "").split("\x00")[1:-1]
+    others = [m.start() for m in _LEADING.finditer(joined.lower())]
+    plain = joined.replace("\x00", "")
+    if not (plain.isascii() and plain.isprintable()):
+        others += [m.start() for m in _ODD.finditer(joined)]
+    if others:
+        starts = list(itertools.accumulate((len(name) + 1 for name in names), initial=0))
+        for at in others:
+            i = bisect.bisect_right(starts, at) - 1
+            found[i] = key(names[i])
+    return found
