@@ -133,13 +133,13 @@ def test_demo_rich(runner):
 def test_demo_json(runner):
     name = some_demo()
     data = strict_json(runner.invoke(app, ["demo", name, "--json"]).stdout)
-    assert set(data) == {"term", "summary", "sections", "checks", "passed"}
+    assert set(data) == {"term", "summary", "seed", "params", "sections", "checks", "exercises", "passed"}
     assert data["term"] == name and data["summary"] and data["passed"] is True
     items = [item for section in data["sections"] for item in section["items"]]
     assert all("kind" in item for item in items)
     for tensor in (item for item in items if item["kind"] == "tensor"):
         assert isinstance(tensor["shape"], list) and "values" in tensor
-    assert data["checks"] and all(set(c) == {"name", "passed", "detail"} for c in data["checks"])
+    assert data["checks"] and all(set(c) == {"name", "kind", "passed", "detail"} for c in data["checks"])
 
 
 def test_same_seed_same_numbers(runner):

@@ -18,7 +18,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlterms.demos import registry
-from mlterms.demos.losses import l1_loss_by_hand, l2_loss_by_hand
 from mlterms.demos.regularization import dropout_by_hand, fit_lasso, ridge_closed_form, soft_threshold
 from mlterms.demos.report import Report, Table, Tensor
 from mlterms.demos.training import autograd_graph, backprop_by_hand, gd, gd_on_quadratic, iterations_per_epoch
@@ -27,8 +26,6 @@ CHEAP = [
     "dropout",
     "l1 regularization",
     "l2 regularization",
-    "l1 loss",
-    "l2 loss",
     "step",
     "iteration",
     "learning rate",
@@ -195,58 +192,6 @@ def test_l2_report_weights_shrink_with_lambda():
     t = table(registry.run("l2 regularization", 6), "||w||")
     lams, norms = column(t, "lambda"), column(t, "||w||")
     assert lams == sorted(lams) and norms == sorted(norms, reverse=True)
-
-
-# --- losses ---------------------------------------------------------------------------------------
-
-
-def test_loss_helpers_on_hand_computed_numbers():
-    pred, target = torch.tensor([1.0, 2.0, 3.0]), torch.tensor([2.0, 2.0, 5.0])
-    assert l1_loss_by_hand(pred, target) == pytest.approx(1.0)  # (1 + 0 + 2) / 3
-    assert l1_loss_by_hand(pred, target, "sum") == pytest.approx(3.0)
-    assert l2_loss_by_hand(pred, target) == pytest.approx(5.0)  # 1 + 0 + 4
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    n=st.integers(1, 4),
-    d=st.integers(1, 4),
-    data=st.data(),
-)
-def test_loss_helpers_match_numpy_and_torch(n, d, data):
-    values = st.lists(st.floats(-100, 100), min_size=n * d, max_size=n * d)
-    pred = np.array(data.draw(values)).reshape(n, d)
-    target = np.array(data.draw(values)).reshape(n, d)
-    p, t = torch.tensor(pred), torch.tensor(target)
-    sse = l2_loss_by_hand(p, t)
-    assert l1_loss_by_hand(p, t) == pytest.approx(np.abs(pred - target).mean(), rel=1e-9, abs=1e-9)
-    assert sse == pytest.approx(((pred - target) ** 2).sum(), rel=1e-9, abs=1e-9)
-    # MSE divides by the number of elements N*D, not by the batch size N
-    assert F.mse_loss(p, t).item() == pytest.approx(sse / (n * d), rel=1e-9, abs=1e-9)
-
-
-def test_l2_loss_report_recomputed_from_its_tensors():
-    report = registry.run("l2 loss", 8)
-    pred = np.array(tensor(report, "pred").values)
-    target = np.array(tensor(report, "target").values)
-    sse = ((pred - target) ** 2).sum()
-    scalars = {it.name: it.value for s in report.sections for it in s.items if it.kind == "scalar"}
-    assert scalars["L2 loss = sum of squared errors (by hand)"] == pytest.approx(sse)
-    mse_row = [row for row in table(report, "value").rows if row[0] == "F.mse_loss (mean)"][0]
-    assert mse_row[1] == pytest.approx(sse / pred.size)
-
-
-def test_l1_loss_report_outlier_table():
-    report = registry.run("l1 loss", 9)
-    t = table(report, "|pred - target|")
-    assert np.mean(column(t, "|pred - target|")) == pytest.approx(
-        column(table(report, "L1 (mean)"), "L1 (mean)")[0]
-    )
-    errors = column(table(report, "d L1 / d pred"), "error")
-    n = len(errors)
-    assert column(table(report, "d L1 / d pred"), "d L1 / d pred") == pytest.approx(
-        [math.copysign(1 / n, e) for e in errors]
-    )
 
 
 # --- training -------------------------------------------------------------------------------------

@@ -12,9 +12,9 @@ JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
 
 def demo_names() -> set[str]:
     """Terms that have a demo, from the catalog: no demo module (let alone torch) is imported."""
-    from mlterms.demos import CATALOG
+    from mlterms.demos.registry import names
 
-    return set(CATALOG)
+    return set(names())
 
 
 def miss_message(glossary: Glossary, query: str) -> str:

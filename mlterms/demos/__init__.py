@@ -1,18 +1,18 @@
-"""Verified PyTorch demos, one per glossary term, grouped by theme.
+"""Verified PyTorch demos, one file per glossary term, in theme folders.
 
-CATALOG says which theme module holds each demo, so the names are known without importing
-anything (for define's hint, `demo --list` and completion), and running one demo imports only
-its theme. Each theme registers its demos with the @demo decorator (registry.py); a test keeps
-CATALOG and the decorators in step.
+`registry` finds them by their file names (`layers/convolution.py` is the demo of
+"convolution"), so names are known without importing anything. `hand/` holds the by-hand
+computations that several demos share; no theme imports another.
+
+LEGACY lists the demos still in one module per theme, until each moves to a file of its own.
 """
 
-THEMES = {
+LEGACY = {
     "basics": ["rank", "feature", "label", "model", "normalization", "batch normalization"],
     "layers": [
         "convolution", "convolutional layer", "pooling layer", "dense layer", "depth",
         "embedding layer", "activation function", "softmax",
     ],
-    "losses": ["l1 loss", "l2 loss"],
     "regularization": ["dropout", "l1 regularization", "l2 regularization"],
     "training": [
         "hyperparameter", "fine tuning", "step", "iteration", "learning rate", "forward pass",
@@ -23,5 +23,3 @@ THEMES = {
         "timestep", "schedule", "distilling", "one-shot learning", "bayesian neural network", "denoising",
     ],
 }  # fmt: skip
-
-CATALOG = {name: theme for theme, names in THEMES.items() for name in names}

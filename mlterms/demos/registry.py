@@ -1,20 +1,70 @@
-"""The demo registry: one decorator per demo, names known without importing torch.
+"""The demo registry: one file per demo, its name known from the file name alone.
 
-Demo modules import torch inside their functions, so importing them (to learn the names)
-costs almost nothing; torch loads only when a demo runs.
+A demo lives in `mlterms/demos/<theme>/<name>.py` (`one_shot_learning.py` is the demo of
+"one-shot learning": names match by `names.key`), and registers its function with `@demo`.
+Listing the theme folders gives every name without importing anything; running a demo imports
+its one file, and the file imports torch inside the function, so torch loads only when it runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlterms.names import key
 
 if TYPE_CHECKING:
     from mlterms.demos.report import Report
 
-DemoFn = Callable[["Report"], None]
+DemoFn = Callable[..., None]  # (report, **knob values) -> None
+HERE = Path(__file__).parent
+NOT_THEMES = {"hand", "__pycache__"}  # folders of demos/ that hold no demos
+
+
+class ParamError(ValueError):
+    """A knob value that is unknown, mistyped or out of range; the message names the valid range."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """A knob: a number the learner can change (`--set name=value`), and its valid range.
+
+    Reference and property checks hold at every valid value; effect checks are asserted at the
+    default (or where the demo says), so a learner may turn an effect off and watch it vanish.
+    """
+
+    name: str
+    type: str  # "int", "float" or "choice"
+    default: Any
+    help: str
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+
+    def parse(self, text: str) -> Any:
+        """The value of `--set name=text`, or ParamError naming the valid range."""
+        try:
+            value: Any = {"int": int, "float": float}.get(self.type, str)(text)
+        except ValueError:
+            raise ParamError(f"{self.name} must be {self.describe()}, not {text!r}") from None
+        if self.type == "choice" and value not in self.choices:
+            raise ParamError(f"{self.name} must be {self.describe()}, not {text!r}")
+        if self.type == "float" and value != value:  # NaN
+            raise ParamError(f"{self.name} must be {self.describe()}, not {text!r}")
+        too_low = self.min is not None and value < self.min
+        if too_low or (self.max is not None and value > self.max):
+            raise ParamError(f"{self.name} must be {self.describe()}, not {text}")
+        return value
+
+    def describe(self) -> str:
+        """'an integer from 1 to 64', 'a number from 0 to 0.9', 'one of: mean, sum'."""
+        if self.type == "choice":
+            return "one of: " + ", ".join(self.choices)
+        what = "an integer" if self.type == "int" else "a number"
+        return f"{what} from {self.min:g} to {self.max:g}"
 
 
 @dataclass(frozen=True)
@@ -22,69 +72,103 @@ class Demo:
     name: str  # the glossary term it belongs to
     fn: DemoFn
     summary: str  # one line tying the demo to the glossary definition
+    params: tuple[Param, ...] = field(default=())
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
 
 
 _DEMOS: dict[str, Demo] = {}
 
 
-def demo(*names: str, summary: str) -> Callable[[DemoFn], DemoFn]:
-    """Register fn as the demo of each glossary term in names."""
+def demo(
+    *legacy_names: str, summary: str, params: list[Param] | tuple[Param, ...] = ()
+) -> Callable[[DemoFn], DemoFn]:
+    """Register fn as the demo of the term its file is named after.
 
-    def register(fn: DemoFn) -> DemoFn:
-        for name in names:
-            if name in _DEMOS:
-                raise ValueError(f"demo {name!r} registered twice")
-            _DEMOS[name] = Demo(name, fn, summary)
+    Knobs are keyword arguments of fn, declared in `params` with their defaults and ranges.
+    (`legacy_names` serve the theme modules not yet moved to one file per demo.)"""
+
+    def decorate(fn: DemoFn) -> DemoFn:
+        for name in legacy_names or [name_of_module(fn.__module__)]:
+            register(name, fn, summary, tuple(params))
         return fn
 
-    return register
+    return decorate
+
+
+def register(name: str, fn: DemoFn, summary: str, params: tuple[Param, ...] = ()) -> None:
+    """Register a demo under an explicit name (the decorator derives it from the file)."""
+    import inspect
+
+    declared = [p.name for p in params]
+    wanted = [n for n, p in inspect.signature(fn).parameters.items() if p.kind is p.KEYWORD_ONLY]
+    if sorted(declared) != sorted(wanted):
+        raise ValueError(f"demo {name!r}: params {declared} must match keyword-only arguments {wanted}")
+    for p in params:
+        p.parse(str(p.default))  # a default outside its own range is a bug in the demo
+    if key(name) in {key(n) for n in _DEMOS}:
+        raise ValueError(f"demo {name!r} registered twice")
+    _DEMOS[name] = Demo(name, fn, summary, params)
+
+
+def name_of_module(module: str) -> str:
+    """'mlterms.demos.basics.one_shot_learning' -> 'one shot learning'."""
+    return module.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def catalog() -> dict[str, str]:
+    """Every demo name, to its module, from the file names of the theme folders."""
+    found = {}
+    for theme in sorted(p for p in HERE.iterdir() if p.is_dir() and p.name not in NOT_THEMES):
+        for file in sorted(theme.glob("[!_]*.py")):
+            found[file.stem.replace("_", " ")] = f"mlterms.demos.{theme.name}.{file.stem}"
+    from mlterms.demos import LEGACY  # themes not yet moved to one file per demo
+
+    for theme, names in LEGACY.items():
+        for name in names:
+            found[name] = f"mlterms.demos.{theme}"
+    return found
 
 
 def names() -> list[str]:
-    """Every demo name, without importing any demo module."""
-    from mlterms.demos import CATALOG
-
-    return sorted({*CATALOG, *_DEMOS})
+    """Every demo name, sorted, without importing any demo module."""
+    return sorted({*catalog(), *_DEMOS})
 
 
-def has_demo(name: str) -> bool:
-    from mlterms.demos import CATALOG
-
-    return name in CATALOG or name in _DEMOS
+def get(name: str) -> Demo:
+    """The registered demo, importing its file first if need be."""
+    if name not in _DEMOS:
+        modules = catalog()
+        if name in modules:
+            import_module(modules[name])
+    return _DEMOS[name]
 
 
 def summary(name: str) -> str:
     """The one line that ties a demo to its glossary definition."""
-    return _load(name).summary
+    return get(name).summary
 
 
-def run(name: str, seed: int = 0) -> Report:
-    """Run one demo under a fixed seed and return its report."""
+def params(name: str) -> tuple[Param, ...]:
+    """The knobs a demo declares (none for most)."""
+    return get(name).params
+
+
+def run(name: str, seed: int = 0, values: dict[str, Any] | None = None) -> Report:
+    """Run one demo under a fixed seed, with knob values (parsed already) over the defaults."""
     from mlterms.demos.report import Report
 
-    entry = _load(name)
+    entry = get(name)
+    chosen = {**entry.defaults(), **(values or {})}
+    unknown = sorted(set(chosen) - set(entry.defaults()))
+    if unknown:
+        raise ParamError(f"demo {name!r} has no knob {unknown[0]!r}")
     _seed_everything(seed)
-    report = Report(term=name, summary=entry.summary)
-    entry.fn(report)
+    report = Report(term=name, summary=entry.summary, seed=seed, params=chosen)
+    report.at_defaults = chosen == entry.defaults()
+    entry.fn(report, **chosen)
     return report
-
-
-def registered() -> dict[str, str]:
-    """Each demo the theme modules register, with the theme that holds it (imports them all)."""
-    from mlterms.demos import THEMES
-
-    for theme in THEMES:
-        import_module(f"mlterms.demos.{theme}")
-    return {name: d.fn.__module__.rsplit(".", 1)[-1] for name, d in _DEMOS.items()}
-
-
-def _load(name: str) -> Demo:
-    """The registered demo, importing its theme module first if need be."""
-    from mlterms.demos import CATALOG
-
-    if name not in _DEMOS and name in CATALOG:
-        import_module(f"mlterms.demos.{CATALOG[name]}")
-    return _DEMOS[name]
 
 
 def _seed_everything(seed: int) -> None:
@@ -96,6 +180,6 @@ def _seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    # Demo tensors are tiny: a thread pool only adds contention (10-40 ms per op on a busy
-    # 2-core machine), and one thread keeps results bit-for-bit repeatable.
+    # Demo tensors are tiny: a thread pool only adds contention on a busy 2-core machine, and
+    # one thread keeps results bit-for-bit repeatable.
     torch.set_num_threads(1)

@@ -81,11 +81,39 @@ class Heatmap:
 Item = Table | Tensor | Scalar | Note | Plot | Heatmap
 
 
+KINDS = ("reference", "property", "effect")
+NOT_ASSERTED = "not asserted at these settings"
+
+
 @dataclass
 class Check:
+    """One piece of evidence. `kind` says which: a hand computation against an independent
+    implementation (reference), an invariant the concept guarantees (property), or the concept
+    doing what the glossary claims, on held-out data or against a baseline (effect).
+
+    `passed` is None for an effect check outside the settings where it is asserted: it is shown
+    as information, since turning a knob until the effect vanishes is a lesson, not a failure.
+    """
+
     name: str
-    passed: bool
+    passed: bool | None
     detail: str = ""
+    kind: str | None = "reference"
+
+
+@dataclass
+class Exercise:
+    """A number, or a shape or tuple of numbers, the learner predicts before seeing the report.
+
+    `id` is a stable slug (quiz cards keep their history when exercises are reordered); `given`
+    holds the inputs the question is about, so it can be answered without the report.
+    """
+
+    id: str
+    question: str
+    answer: float | int | list
+    given: dict[str, Any] = field(default_factory=dict)
+    tolerance: float = 0.0
 
 
 @dataclass
@@ -127,20 +155,60 @@ class Report:
     summary: str = ""  # one line tying the demo to the glossary definition
     sections: list[Section] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+    exercises: list[Exercise] = field(default_factory=list)
+    seed: int = 0
+    params: dict[str, Any] = field(default_factory=dict)  # the knob values it ran with
+    at_defaults: bool = True  # every knob at its default: effect checks are asserted
 
     @property
     def passed(self) -> bool:
-        return all(c.passed for c in self.checks)
+        """No check failed (an effect shown as information does not count either way)."""
+        return all(c.passed is not False for c in self.checks)
 
     def section(self, title: str) -> Section:
         self.sections.append(Section(title))
         return self.sections[-1]
 
-    def check(self, name: str, passed: bool, detail: str = "") -> bool:
-        self.checks.append(Check(name, bool(passed), detail))
+    def check(self, name: str, passed: bool, detail: str = "", *, kind: str | None = None) -> bool:
+        """Record a reference or property check (for effects, see `effect`).
+
+        kind=None is only for the theme modules not yet moved to one file per demo."""
+        if kind is not None and kind not in KINDS:
+            raise ValueError(f"check kind must be one of {KINDS}, not {kind!r}")
+        self.checks.append(Check(name, bool(passed), detail, kind))
         return bool(passed)
 
-    def check_close(self, name: str, got: Any, want: Any, atol: float = 1e-5) -> bool:
+    def effect(self, name: str, passed: bool, detail: str = "", *, asserted: bool | None = None) -> bool:
+        """Record an effect check. It is asserted at the default knob values, or where the demo
+        says (`asserted=`: e.g. `p >= 0.2`); elsewhere it is information, with passed None."""
+        if asserted is None:
+            asserted = self.at_defaults
+        if asserted:
+            self.checks.append(Check(name, bool(passed), detail, "effect"))
+        else:
+            shown = f"{detail}; {NOT_ASSERTED}" if detail else NOT_ASSERTED
+            self.checks.append(Check(name, None, shown, "effect"))
+        return bool(passed)
+
+    def exercise(
+        self,
+        id: str,
+        question: str,
+        answer: Any,
+        *,
+        given: dict[str, Any] | None = None,
+        tolerance: float = 0.0,
+    ) -> None:
+        """Declare an exercise: `answer` is computed by the demo, under the current seed and knobs."""
+        if hasattr(answer, "item") and getattr(answer, "ndim", 1) == 0:
+            answer = answer.item()
+        answer = list(answer) if isinstance(answer, tuple) else to_list(answer)
+        cleaned = {k: to_list(v) for k, v in (given or {}).items()}
+        self.exercises.append(Exercise(id, question, answer, cleaned, tolerance))
+
+    def check_close(
+        self, name: str, got: Any, want: Any, atol: float = 1e-5, *, kind: str = "reference"
+    ) -> bool:
         """Record that two tensors (or arrays, or numbers) agree within atol, with max|diff|."""
         got, want = (x.detach() if hasattr(x, "detach") else x for x in (got, want))
         diff = abs(got - want)
@@ -151,10 +219,9 @@ class Report:
             worst = float(diff.max()) if size else 0.0
         same_shape = shape_of(got) == shape_of(want)
         detail = f"max|diff| {worst:.1e}" + ("" if same_shape else " (shapes differ)")
-        return self.check(name, same_shape and worst <= atol, detail)
+        return self.check(name, same_shape and worst <= atol, detail, kind=kind)
 
-    def check_equal(self, name: str, got: Any, want: Any) -> bool:
+    def check_equal(self, name: str, got: Any, want: Any, *, kind: str | None = None) -> bool:
         """Record that two plain values (ints, shapes, strings) are equal."""
-        return self.check(
-            name, got == want, f"{got!r} == {want!r}" if got == want else f"{got!r} != {want!r}"
-        )
+        detail = f"{got!r} == {want!r}" if got == want else f"{got!r} != {want!r}"
+        return self.check(name, got == want, detail, kind=kind)

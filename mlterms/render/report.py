@@ -91,11 +91,23 @@ def listing(out: Output, summaries: dict[str, str]) -> None:
 
 
 def report_data(r: Report) -> dict:
-    """The report as JSON-safe data: every item says its "kind" first; "passed" sums the checks."""
-    data = asdict(r)
-    for section in data["sections"]:
+    """The report as JSON-safe data: every item says its "kind" first; "passed" sums the checks
+    (an effect shown as information has "passed": null and counts neither way)."""
+    sections = [asdict(s) for s in r.sections]
+    for section in sections:
         section["items"] = [{"kind": item.pop("kind"), **item} for item in section["items"]]
-    data["passed"] = r.passed
+    data = {
+        "term": r.term,
+        "summary": r.summary,
+        "seed": r.seed,
+        "params": r.params,
+        "sections": sections,
+        "checks": [
+            {"name": c.name, "kind": c.kind, "passed": c.passed, "detail": c.detail} for c in r.checks
+        ],
+        "exercises": [asdict(e) for e in r.exercises],
+        "passed": r.passed,
+    }
     return json_safe(data)
 
 
@@ -388,19 +400,28 @@ def plain_checks(checks: list[Check]) -> list[str]:
     details = [clean(c.detail) for c in checks]
     w1 = max(map(len, names))
     w2 = max((len(d) for d in details if len(d) <= MAX_DETAIL), default=0)
+    w3 = max(len(kind_of(c)) for c in checks)
     rows = [
-        f"  {n.ljust(w1)}   {d.ljust(w2)}   {status(c)}"
+        f"  {n.ljust(w1)}   {d.ljust(w2)}   {kind_of(c).ljust(w3)}   {status(c)}"
         for n, d, c in zip(names, details, checks, strict=True)
     ]
     return ["checks", *rows]
 
 
+def kind_of(c: Check) -> str:
+    return c.kind or "check"
+
+
 def status(c: Check) -> str:
-    return "ok" if c.passed else "FAIL"
+    """ok, FAIL, or info for an effect shown outside the settings where it is asserted."""
+    return "info" if c.passed is None else "ok" if c.passed else "FAIL"
+
+
+STATUS_STYLE = {"ok": "bold green", "FAIL": "bold red", "info": "bold yellow"}
 
 
 def verdict(r: Report) -> str:
-    failed = sum(not c.passed for c in r.checks)
+    failed = sum(c.passed is False for c in r.checks)
     if not r.checks:
         return f"{r.term}: no checks"
     if failed:
@@ -551,9 +572,12 @@ def rich_checks(checks: list[Check]):
     table = RichTable(box=box.SIMPLE_HEAD, show_edge=False)
     table.add_column("check", ratio=3)
     table.add_column("detail", ratio=2, style="dim")
+    table.add_column("kind", no_wrap=True, style="cyan")
     table.add_column("", no_wrap=True)
     for c in checks:
-        table.add_row(text(c.name), text(c.detail), text(status(c), "bold green" if c.passed else "bold red"))
+        table.add_row(
+            text(c.name), text(c.detail), text(kind_of(c)), text(status(c), STATUS_STYLE[status(c)])
+        )
     return table
 
 

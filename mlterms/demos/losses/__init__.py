@@ -1,0 +1,1 @@
+"""Demos of losses: one file per term."""

@@ -1,0 +1,68 @@
+"""The losses demos, recomputed independently with numpy and closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mlterms.demos.hand.losses import l1_loss, sum_squared_error
+
+from .util import column, exercise, row, run, scalar, table, tensor
+
+
+def test_hand_losses_on_known_numbers():
+    pred, target = torch.tensor([1.0, 2.0, 3.0]), torch.tensor([2.0, 2.0, 1.0])
+    assert l1_loss(pred, target) == pytest.approx(1.0)  # (1 + 0 + 2) / 3
+    assert l1_loss(pred, target, "sum") == pytest.approx(3.0)
+    assert sum_squared_error(pred, target) == pytest.approx(5.0)  # 1 + 0 + 4
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 6), d=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_hand_losses_match_numpy(n, d, seed):
+    rng = np.random.default_rng(seed)
+    pred, target = rng.normal(size=(n, d)), rng.normal(size=(n, d))
+    p, t = torch.tensor(pred), torch.tensor(target)
+    assert l1_loss(p, t) == pytest.approx(np.abs(pred - target).mean(), rel=1e-9, abs=1e-9)
+    assert sum_squared_error(p, t) == pytest.approx(((pred - target) ** 2).sum(), rel=1e-9, abs=1e-9)
+
+
+def test_l2_loss_divides_by_elements_not_items():
+    report = run("l2 loss", 8, items=5, outputs=3)
+    pred = np.array(tensor(report, "pred").values)
+    target = np.array(tensor(report, "target").values)
+    sse = ((pred - target) ** 2).sum()
+    assert scalar(report, "L2 loss = sum of squared errors (by hand)") == pytest.approx(sse)
+    assert row(table(report, "value"), "F.mse_loss (mean)")[1] == pytest.approx(sse / 15)
+    assert exercise(report, "mse-divisor").answer == 15
+    assert exercise(report, "grad-largest").answer == pytest.approx(2 * np.abs(pred - target).max())
+
+
+def test_l1_loss_gradient_is_sign_over_n():
+    report = run("l1 loss", 9)
+    t = table(report, "d L1 / d pred")
+    errors = column(t, "error")
+    assert column(t, "d L1 / d pred") == pytest.approx([np.sign(e) / len(errors) for e in errors])
+    given = exercise(report, "mae").given
+    assert exercise(report, "mae").answer == pytest.approx(
+        np.abs(np.array(given["pred"]) - np.array(given["target"])).mean()
+    )
+
+
+def test_l1_best_constant_is_the_median_and_beats_the_mean_held_out():
+    report = run("l1 loss", 2, n=21)
+    ex = exercise(report, "best-constant")
+    assert ex.answer == pytest.approx(np.median(ex.given["targets"]))
+    t = table(report, "held-out MAE")
+    mean = row(t, "mean (argmin of MSE)")
+    assert mean[1] == pytest.approx(np.mean(ex.given["targets"]))
+    assert row(t, "median of the targets")[2] < mean[2]
+
+
+def test_without_outliers_the_effect_is_not_asserted():
+    report = run("l1 loss", 0, outlier=0.0)
+    effect = [c for c in report.checks if c.kind == "effect"]
+    assert effect and all(c.passed is None for c in effect)
