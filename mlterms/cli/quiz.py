@@ -14,12 +14,13 @@ import contextlib
 import random
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 
 import typer
 
 from mlterms.cli.app import ERROR, FOUND, NOT_FOUND, app, complete_term, friendly, state
+from mlterms.cli.commands import miss_message
 from mlterms.quiz.options import Mode, QuizOptions
 from mlterms.render import Output
 from mlterms.render import quiz as draw
@@ -39,6 +40,11 @@ QUESTION_OPTIONS = {
     "terms": "--term",
     "seed": "--seed",
 }
+
+
+def utcnow() -> datetime:
+    """The quiz's clock: the library takes the time as an argument."""
+    return datetime.now(timezone.utc)
 
 
 def read_line(prompt: str, stream: TextIO | None = None) -> str:
@@ -103,8 +109,6 @@ def idle_options(ctx: typer.Context, stats: bool, reset_all: bool, yes: bool) ->
 
 def missing_terms(out: Output, glossary: Glossary, picked: Picked) -> bool:
     """Report the --term names that match no entry or name one without a definition."""
-    from mlterms.cli.commands import miss_message
-
     for name in picked.unknown:
         out.error(miss_message(glossary, name))
     for entry in picked.empty:
@@ -115,7 +119,6 @@ def missing_terms(out: Output, glossary: Glossary, picked: Picked) -> bool:
 def show_stats(out: Output, glossary: Glossary, progress: Progress) -> int:
     """Read-only: a corrupt file is reported and left where it is."""
     from mlterms.quiz.scheduling import stats
-    from mlterms.quiz.session import utcnow
 
     if progress.corrupt:
         out.error(f"{progress.path}: {progress.corrupt}; left as it is (the next quiz sets it aside)")
@@ -126,8 +129,6 @@ def show_stats(out: Output, glossary: Glossary, progress: Progress) -> int:
 
 def set_aside(out: Output, progress: Progress) -> None:
     """Before anything is written: move a corrupt state file aside, and say so."""
-    from mlterms.quiz.session import utcnow
-
     why = progress.corrupt
     kept = progress.set_aside(utcnow())
     if kept:
@@ -136,8 +137,6 @@ def set_aside(out: Output, progress: Progress) -> None:
 
 def reset(out: Output, progress: Progress, yes: bool) -> int:
     """Forget all progress after a confirmation; the old file is kept aside, never deleted."""
-    from mlterms.quiz.session import utcnow
-
     set_aside(out, progress)
     if not progress.path.exists():
         draw.say(out, ["No quiz progress to reset."])
@@ -170,16 +169,16 @@ def practise(out: Output, glossary: Glossary, progress: Progress, options: QuizO
     if not pool:
         out.error(f"{glossary.path}: no entry has a definition to quiz on")
         return NOT_FOUND
-    now = session.utcnow()
+    now = utcnow()
     planned = questions.plan(glossary, progress, pool, options, now=now, rng=random.Random(options.seed))
     if not planned:
         draw.nothing_due(out, scheduling.stats(glossary, progress, now).next_due, now)
         return NOT_FOUND
     set_aside(out, progress)
     sitting = session.Session(glossary, progress)
-    if not session.run(sitting, planned, Terminal(out, session.utcnow)):
+    if not session.run(sitting, planned, Terminal(out, utcnow), utcnow):
         draw.stream(out).write("\n")  # end the prompt's line after Ctrl-C or Ctrl-D
-    draw.summary(out, sitting, session.utcnow())
+    draw.summary(out, sitting, utcnow())
     return FOUND
 
 

@@ -11,7 +11,7 @@ import contextlib
 import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Literal, Protocol, TypeVar
 
 from mlterms.glossary import Entry, Glossary
@@ -23,10 +23,6 @@ from mlterms.quiz.state import Progress
 
 Stage = Literal["choice", "typed", "recall", "grade"]  # what a prompt asks for
 T = TypeVar("T")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -108,9 +104,9 @@ class Conversation(Protocol):
 
 
 def run(
-    session: Session, questions: list[Question], talk: Conversation, clock: Callable[[], datetime] = utcnow
+    session: Session, questions: list[Question], talk: Conversation, clock: Callable[[], datetime]
 ) -> bool:
-    """Ask every question in turn. True if all were asked; False if Ctrl-C or the end of input
+    """Ask every question in turn; `clock` gives the time of each answer. True if all were asked; False if Ctrl-C or the end of input
     stopped the quiz (the answers given are saved)."""
     try:
         for number, question in enumerate(questions, 1):
