@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from mlterms.names import key, term_from_heading
+from mlterms.names import article_from_heading, key, term_from_heading
 
 # The title ends at its last character that is not ' ', '\t' or '#' (as '(.*?)' would; 3x faster)
 HEADING = re.compile(r"^ {0,3}###(?:[ \t]+(.*[^ \t#])?)?[ \t#]*$")
@@ -48,6 +48,7 @@ class Entry:
     definition: list[str] = field(default_factory=list)
     see_also: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    article: str = ""  # the heading's article before the term ('an' in 'what is an encoder'), if any
 
     @property
     def names(self) -> list[str]:
@@ -139,6 +140,7 @@ class _Builder:
         term = term_from_heading(title)
         self.current = Entry(term, n, [], [], [], []) if term else None  # lists: faster than factories
         if self.current:
+            self.current.article = article_from_heading(title)
             self.entries.append(self.current)
         else:
             self.stray.append((n, f"### {title}".strip()))

@@ -22,6 +22,13 @@ def term_from_heading(title: str) -> str:
     return WHAT_IS.sub("", title, count=1).strip()
 
 
+def article_from_heading(title: str) -> str:
+    """The article a heading puts before its term, lower-cased: 'What is An Encoder?' -> 'an'; '' if none."""
+    match = WHAT_IS.match(title.strip())
+    words = match.group().split() if match else []
+    return words[-1].casefold() if words and words[-1].casefold() in ("a", "an", "the") else ""
+
+
 def key(text: str) -> str:
     """The matching key of a term or query: 'What is a One-Shot_Learning?' -> 'oneshotlearning'."""
     if not text.isascii():  # full-width letters, ligatures, ...

@@ -230,3 +230,19 @@ def test_fast_path_keeps_line_numbers_and_stray_lines():
     assert [(e.term, e.line) for e in glossary.entries] == [("x", 4), ("y", 10)]
     assert glossary.entries[0].definition == ["a goes on"]
     assert glossary.stray == [(2, "- stray"), (8, "- lost"), (9, "#tag")]
+
+
+@pytest.mark.parametrize(
+    ("heading", "article"),
+    [
+        ("### what is an encoder", "an"),
+        ("### What is A Model?", "a"),
+        ("### the softmax", "the"),
+        ("### what is dropout", ""),
+        ("### what is a", ""),  # the term is 'a', not an article
+        ("### another term", ""),
+    ],
+)
+def test_the_article_of_a_heading_is_kept(heading, article):
+    [entry] = parse(f"{heading}\n- text\n").entries
+    assert entry.article == article

@@ -1,62 +1,22 @@
-"""The quiz: questions, masking, distractors, grading, selection, sessions, stats, and the command."""
+"""The quiz command: the questions through CliRunner, --stats, --reset, usage errors, state files."""
 
 from __future__ import annotations
 
+import errno
 import json
-import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from mlterms import quiz as q
 from mlterms.cli import app
 from mlterms.glossary import parse
-from mlterms.progress import Progress
+from mlterms.quiz.cards import card_key
+from mlterms.quiz.state import Progress
 
 from .conftest import run_probed
-
-T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
-
-NOTES = """\
-# notes
-
-### what is dropout
-- aka: dropout regularization
-- zeroes each unit with probability p during training; Dropouts are off at eval
-- inverted dropout scales the survivors
-- see also: overfitting, regularization
-
-### what is overfitting
-- fits the training data too well and generalizes badly
-- see also: regularization
-
-### what is regularization
-- anything that reduces overfitting, eg weight penalties
-
-### what is softmax
-- turns scores into probabilities that sum to 1
-
-### what is a batch normalization
-- aka: batchnorm, bn
-- normalizes each feature over the batch; batch-normalizations use running stats at eval
-
-### what is relu
-- max(0, x)
-
-### what is gelu
-- x times the normal CDF of x
-
-### what is placeholder
-"""
-
-
-@pytest.fixture
-def glossary():
-    return parse(NOTES, "notes.md")
+from .quizdata import NOTES, ask_plan
 
 
 @pytest.fixture
@@ -64,259 +24,6 @@ def notes(tmp_path) -> Path:
     path = tmp_path / "notes.md"
     path.write_text(NOTES, encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def progress(tmp_path) -> Progress:
-    return Progress.open(tmp_path / "state" / "state.json", fuzz=False)
-
-
-def entry(glossary, term):
-    return next(e for e in glossary.entries if e.term == term)
-
-
-def ask_plan(glossary, progress, seed=1, now=T0, **kw):
-    kw = {"mode": "mixed", "count": 10, "new": 10, **kw}
-    return q.plan(glossary, progress, q.quizzable(glossary), now=now, rng=random.Random(seed), **kw)
-
-
-# --- the library -----------------------------------------------------------------------------
-
-
-def test_entries_without_a_definition_are_never_asked(glossary, progress):
-    assert "placeholder" not in [e.term for e in q.quizzable(glossary)]
-    asked = ask_plan(glossary, progress, count=50, everything=True)
-    assert len(asked) == 7 and "placeholder" not in [x.entry.term for x in asked]
-
-
-def test_duplicate_headings_make_one_card():
-    glossary = parse("### Dropout\n- one\n\n### dropout\n- two\n")
-    assert [e.definition for e in q.quizzable(glossary)] == [["one"]]
-
-
-def test_masking_hides_the_term_and_its_word_forms():
-    names = ["dropout", "dropout regularization"]
-    masked = q.mask("dropout, Dropout, dropouts, dropout's, inverted dropout-style, dropoutx", names)
-    assert masked == "_____, _____, _____, _____, inverted _____-style, dropoutx"
-    assert q.mask("use dropout regularization", names) == "use _____"
-    assert q.mask("Batch-Normalizations and batchnormalization", ["batch normalization"]) == "_____ and _____"
-    assert q.mask("entropies and entropy", ["entropy"]) == "_____ and _____"
-
-
-def test_choice_questions_show_the_masked_definition(glossary, progress):
-    [question] = ask_plan(glossary, progress, mode="choice", count=1)
-    for bullet in question.clue:
-        for name in question.entry.names:
-            assert name.casefold() not in bullet.casefold()
-    question = q.make_question(
-        entry(glossary, "dropout"), "choice", q.quizzable(glossary), {}, random.Random(0)
-    )
-    assert question.clue[0].startswith("zeroes each unit") and "_____ are off" in question.clue[0]
-
-
-def test_distractors_are_plausible_and_never_the_answer_twice(glossary):
-    pool = q.quizzable(glossary)
-    linked = q.links(glossary)
-    for seed in range(20):
-        question = q.make_question(entry(glossary, "dropout"), "choice", pool, linked, random.Random(seed))
-        terms = [o.term for o in question.options]
-        assert len(terms) == 4 and len(set(terms)) == 4 and terms.count("dropout") == 1
-        assert {"overfitting", "regularization"} <= set(terms)  # its see-also links come first
-
-
-def test_look_alike_names_are_preferred_as_distractors():
-    glossary = parse(
-        "### batch normalization\n- a\n### layer normalization\n- b\n### softmax\n- c\n### relu\n- d\n"
-        "### gelu\n- e\n### adam\n- f\n"
-    )
-    question = q.make_question(glossary.entries[0], "choice", q.quizzable(glossary), {}, random.Random(3))
-    assert "layer normalization" in [o.term for o in question.options]
-
-
-def test_an_alias_of_the_answer_is_never_a_distractor():
-    glossary = parse("### bn\n- a\n### batch norm\n- aka: bn\n- b\n### relu\n- c\n")
-    question = q.make_question(glossary.entries[1], "choice", q.quizzable(glossary), {}, random.Random(1))
-    assert [o.term for o in question.options if o.term != "batch norm"] == ["relu"]
-
-
-def test_a_one_term_glossary_asks_typed_questions():
-    glossary = parse("### dropout\n- zeroes units\n")
-    progress = Progress(Path("unused.json"))
-    [question] = ask_plan(glossary, progress, mode="choice")
-    assert question.mode == "typed" and question.options == []
-
-
-def test_the_same_seed_gives_the_same_quiz(glossary, progress):
-    def shape(questions):
-        return [(x.mode, x.entry.term, [o.term for o in x.options]) for x in questions]
-
-    assert shape(ask_plan(glossary, progress, seed=7)) == shape(ask_plan(glossary, progress, seed=7))
-    shapes = {json.dumps(shape(ask_plan(glossary, progress, seed=s))) for s in range(6)}
-    assert len(shapes) > 1
-
-
-def test_mixed_mode_uses_every_kind(glossary, progress):
-    modes = {x.mode for s in range(5) for x in ask_plan(glossary, progress, seed=s)}
-    assert modes == {"choice", "recall", "typed"}
-
-
-def test_due_cards_come_first_then_at_most_new_new_ones(glossary, progress):
-    progress.review("softmax", "softmax", q.AGAIN, T0)  # due again in a minute
-    progress.review("relu", "relu", q.AGAIN, T0 - timedelta(minutes=5))  # due earlier
-    progress.review("gelu", "gelu", q.EASY, T0)  # due in days: not asked
-    later = T0 + timedelta(minutes=30)
-    asked = [x.entry.term for x in ask_plan(glossary, progress, now=later, new=2)]
-    assert asked[:2] == ["relu", "softmax"] and len(asked) == 4 and "gelu" not in asked
-    assert [x.entry.term for x in ask_plan(glossary, progress, now=later, count=1)] == ["relu"]
-    assert ask_plan(glossary, progress, now=T0 - timedelta(minutes=10), new=0) == []
-
-
-def test_all_ignores_the_schedule(glossary, progress):
-    for term in ("softmax", "relu", "gelu"):
-        progress.review(term, term, q.EASY, T0)
-    assert len(ask_plan(glossary, progress, new=0, everything=True)) == 7
-
-
-@pytest.mark.parametrize(
-    ("typed", "correct", "typo"),
-    [
-        ("dropout", True, False),
-        ("DROPOUT", True, False),
-        ("the dropout", True, False),
-        ("Drop-Out", True, False),
-        ("dropouts", True, False),
-        ("dropout regularization", True, False),
-        ("dropuot", True, True),
-        ("dropot", True, True),
-        ("dropout regularisation", True, True),
-        ("overfitting", False, False),
-        ("dripalt", False, False),
-        ("", False, False),
-    ],
-)
-def test_typed_answers_forgive_case_articles_hyphens_and_small_typos(glossary, typed, correct, typo):
-    assert q.check_typed(glossary, entry(glossary, "dropout"), typed) == q.Verdict(correct, typo)
-
-
-def test_short_names_need_the_exact_spelling_and_a_rival_term_is_wrong(glossary):
-    relu = entry(glossary, "relu")
-    assert q.check_typed(glossary, relu, "gelu") == q.Verdict(False)  # another term, exactly
-    assert q.check_typed(glossary, relu, "rleu") == q.Verdict(True, typo=True)
-    assert q.check_typed(glossary, entry(glossary, "batch normalization"), "bm") == q.Verdict(False)
-    assert q.check_typed(glossary, entry(glossary, "batch normalization"), "BN") == q.Verdict(True)
-
-
-def test_choice_answers_by_number_or_by_name(glossary):
-    question = q.make_question(
-        entry(glossary, "dropout"), "choice", q.quizzable(glossary), {}, random.Random(0)
-    )
-    at = {o.term: i for i, o in enumerate(question.options)}
-    assert q.pick_option(question, str(question.answer + 1)) == question.answer
-    assert q.pick_option(question, " Dropout ") == question.answer
-    assert q.pick_option(question, "dropout regularization") == question.answer
-    assert q.pick_option(question, "dropuot") == question.answer
-    other = next(t for t in at if t != "dropout")
-    assert q.pick_option(question, other.upper()) == at[other]
-    for unclear in ("0", "5", "", "   ", "zzz"):
-        assert q.pick_option(question, unclear) is None
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.text())
-def test_no_answer_makes_grading_fail(answer):
-    glossary = parse(NOTES)
-    pool = q.quizzable(glossary)
-    question = q.make_question(pool[0], "choice", pool, q.links(glossary), random.Random(0))
-    assert q.pick_option(question, answer) in (None, 0, 1, 2, 3)
-    assert isinstance(q.check_typed(glossary, pool[0], answer), q.Verdict)
-    assert q.parse_grade(answer) in (None, 1, 2, 3, 4)
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.text(min_size=1), st.text())
-def test_masking_never_fails_and_removes_the_name(name, text):
-    masked = q.mask(f"{text} {name} {text}", [name])
-    if q.name_pattern(name) and q.key(name):
-        assert q.BLANK in masked
-
-
-def test_grades():
-    assert [q.parse_grade(x) for x in ("1", "hard", " G ", "e", "5", "", "good!")] == [
-        1,
-        2,
-        3,
-        4,
-        None,
-        None,
-        None,
-    ]
-
-
-def test_a_session_saves_each_answer_as_it_is_given(glossary, progress):
-    session = q.Session(glossary, progress)
-    pool = q.quizzable(glossary)
-    choice = q.make_question(entry(glossary, "dropout"), "choice", pool, {}, random.Random(0))
-    typed = q.make_question(entry(glossary, "softmax"), "typed", pool, {}, random.Random(0))
-    recall = q.make_question(entry(glossary, "relu"), "recall", pool, {}, random.Random(0))
-    wrong = (choice.answer + 1) % 4
-    results = [
-        session.choose(choice, wrong, T0),
-        session.typed(typed, "sofmtax", T0),
-        session.recall(recall, "max of 0 and x", q.HARD, T0),
-    ]
-    assert [(r.correct, r.rating, r.typo) for r in results] == [
-        (False, 1, False),
-        (True, 3, True),
-        (True, 2, False),
-    ]
-    assert set(Progress.open(progress.path).cards) == {"dropout", "softmax", "relu"}
-    data = session.as_dict()
-    assert (data["asked"], data["correct"]) == (3, 2)
-    assert data["results"][0] == {
-        "term": "dropout",
-        "mode": "choice",
-        "answer": choice.options[wrong].term,
-        "correct": False,
-        "rating": "again",
-        "due": (T0 + timedelta(minutes=1)).isoformat(),
-    }
-    assert [r.term for r in session.to_review()] == ["dropout"]
-
-
-def test_stats(glossary, progress):
-    progress.review("dropout", "dropout", q.AGAIN, T0)
-    progress.review("softmax", "softmax", q.GOOD, T0)
-    progress.review("relu", "relu", q.EASY, T0)
-    data = q.stats(glossary, progress, T0 + timedelta(minutes=5))
-    assert {k: data[k] for k in ("cards", "seen", "new", "due_now", "due_7d", "reviews", "orphans")} == {
-        "cards": 7,
-        "seen": 3,
-        "new": 4,
-        "due_now": 1,
-        "due_7d": 2,  # relu, answered 'easy', is due in over a week
-        "reviews": 3,
-        "orphans": 0,
-    }
-    assert data["retention"] == pytest.approx(2 / 3, abs=0.001)
-    assert [h["term"] for h in data["hardest"]] == ["dropout"]
-    assert data["next_due"] == (T0 + timedelta(minutes=10)).isoformat()
-
-
-def test_a_changed_glossary_keeps_orphans_and_never_asks_them(glossary, progress):
-    progress.review("dropout", "dropout", q.GOOD, T0)
-    progress.review("softmax", "softmax", q.AGAIN, T0)
-    renamed = parse(
-        NOTES.replace("### what is softmax", "### what is soft-arg-max").replace("dropout", "Dropout")
-    )
-    later = T0 + timedelta(days=30)
-    asked = ask_plan(renamed, progress, now=later, count=50, everything=True)
-    assert "soft-arg-max" in [x.entry.term for x in asked]
-    assert progress.get("dropout").term == "dropout"  # case changed: same card
-    assert q.stats(renamed, progress, later)["orphans"] == 1
-    session = q.Session(renamed, progress)
-    session.typed(next(x for x in asked if x.entry.term == "Dropout"), "dropout", later)
-    kept = Progress.open(progress.path).cards
-    assert set(kept) == {"dropout", "softmax"} and kept["dropout"].reviews == 2
 
 
 # --- the command -----------------------------------------------------------------------------
@@ -427,7 +134,7 @@ def test_cli_eof_in_the_middle_ends_quietly_with_a_summary(notes, state_path):
     assert result.exit_code == 0 and result.exception is None
     assert "Question 2/3" in result.stdout and "Question 3/3" not in result.stdout
     assert "Done: 1 of 1 right." in result.stdout and "Traceback" not in result.output
-    assert list(Progress.open(state_path).cards) == [q.card_key(questions[0].entry)]
+    assert list(Progress.open(state_path).cards) == [card_key(questions[0].entry)]
 
 
 def test_cli_eof_with_json_still_prints_the_result(notes, state_path):
@@ -575,3 +282,138 @@ def test_glossary_text_is_never_markup(tmp_path, state_path):
 def test_the_quiz_never_imports_torch_or_numpy_nor_rich_when_plain(tmp_path, args, answers):
     loaded, done = run_probed(*args, input=answers, env={"MLTERMS_HOME": str(tmp_path)})
     assert loaded == set(), done.stderr
+
+
+# --- issue 9: reading changes nothing, idle options, the recall article, due in 7 days -------
+
+
+def files(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+
+
+def test_cli_stats_reports_a_corrupt_file_and_leaves_it(notes, state_path):
+    state_path.parent.mkdir(parents=True)
+    state_path.write_text("{oops")
+    result = invoke(notes, "--stats")
+    assert result.exit_code == 0
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"mlterms: {state_path}: corrupt (") and "left as it is" in line
+    assert "cards          7 (0 seen, 7 new)" in result.stdout
+    assert files(state_path.parent) == {"state.json": b"{oops"}  # no rename, no lock, nothing
+
+
+def test_cli_a_quiz_with_nothing_to_ask_leaves_a_corrupt_file(notes, state_path):
+    state_path.parent.mkdir(parents=True)
+    state_path.write_text("{oops")
+    result = invoke(notes, "--new", "0")
+    assert result.exit_code == 1 and result.stderr == ""
+    assert files(state_path.parent) == {"state.json": b"{oops"}
+
+
+def unreadable_state(monkeypatch, state_path, error):
+    real = Path.read_text
+
+    def failing(self, *args, **kwargs):
+        if self == state_path:
+            raise error
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", failing)
+
+
+@pytest.mark.parametrize("args", [["--stats"], ["--term", "relu", "--mode", "typed"], ["--reset", "--yes"]])
+@pytest.mark.parametrize(
+    "error", [OSError(errno.EIO, "Input/output error"), PermissionError(errno.EACCES, "Permission denied")]
+)
+def test_cli_a_state_file_that_cannot_be_read_is_an_error(notes, state_path, monkeypatch, args, error):
+    state_path.parent.mkdir(parents=True)
+    state_path.write_text('{"cards": {}}')
+    unreadable_state(monkeypatch, state_path, error)
+    result = invoke(notes, *args, input="relu\n")
+    assert result.exit_code == 2
+    assert result.stderr == f"mlterms: {state_path}: cannot read it: {error.strerror.lower()}\n"
+    assert files(state_path.parent) == {"state.json": b'{"cards": {}}'}
+
+
+@pytest.mark.parametrize("args", [["--stats"], ["--term", "relu", "--mode", "typed"]])
+def test_cli_a_directory_in_place_of_the_state_file_is_an_error(notes, state_path, args):
+    (state_path / "inside").mkdir(parents=True)
+    result = invoke(notes, *args, input="relu\n")
+    assert result.exit_code == 2
+    assert result.stderr == f"mlterms: {state_path}: cannot read it: is a directory\n"
+    assert [p.name for p in state_path.parent.iterdir()] == ["state.json"]
+    assert (state_path / "inside").is_dir()
+
+
+QUESTION_OPTIONS = [
+    ["--mode", "typed"],
+    ["--mode", "mixed"],  # the default value, given: still nothing to do
+    ["--count", "3"],
+    ["--new", "0"],
+    ["-t", "relu"],
+    ["--all"],
+    ["--seed", "1"],
+]
+
+
+@pytest.mark.parametrize("command", ["--stats", "--reset"])
+@pytest.mark.parametrize("option", QUESTION_OPTIONS, ids=lambda o: o[0])
+def test_cli_stats_or_reset_with_a_question_option_is_a_usage_error(notes, state_path, command, option):
+    invoke(notes, "--mode", "typed", "--term", "relu", input="relu\n")
+    before = files(state_path.parent)
+    result = invoke(notes, command, *option, input="y\n")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert (
+        f"{command} asks no questions: {option[0].replace('-t', '--term')} would do nothing" in result.stderr
+    )
+    assert files(state_path.parent) == before
+
+
+@pytest.mark.parametrize("args", [["--yes"], ["-y", "--mode", "typed"], ["--stats", "--yes"]])
+def test_cli_yes_without_reset_is_a_usage_error(notes, state_path, args):
+    result = invoke(notes, *args, input="relu\n")
+    assert result.exit_code == 2 and "--yes only goes with --reset" in result.stderr
+    assert not state_path.parent.exists()
+
+
+def test_cli_the_recall_prompt_keeps_the_article(notes, state_path):
+    result = invoke(
+        notes, "--mode", "recall", "-t", "batchnorm", "-t", "relu", "--seed", "0", input="\n3\n\n3\n"
+    )
+    assert "(recall): what is a batch normalization?" in result.stdout
+    assert "(recall): what is relu?" in result.stdout  # no article in its heading, none added
+    rich = CliRunner().invoke(
+        app, ["--color", "always", "-g", str(notes), "quiz", "--mode", "recall", "-t", "bn"], input="\n3\n"
+    )
+    assert "what is a " in rich.stdout and "batch normalization" in rich.stdout
+
+
+def test_cli_stats_due_in_7_days_leaves_out_the_cards_due_now(notes, state_path):
+    progress = Progress.open(state_path, fuzz=False)
+    now = datetime.now(timezone.utc)
+    progress.review("relu", "relu", 1, now - timedelta(hours=1))  # 'again' an hour ago: due now
+    progress.review("gelu", "gelu", 3, now)  # 'good' now: due in 10 minutes
+    result = invoke(notes, "--stats")
+    assert "due now        1" in result.stdout and "due in 7 days  1" in result.stdout
+    data = json.loads(invoke(notes, "--stats", "--json").stdout)
+    assert (data["due_now"], data["due_7d"]) == (1, 1)
+
+
+def test_cli_stats_json_keeps_its_shape(notes, state_path):
+    invoke(notes, "--mode", "typed", "--term", "relu", input="wrong\n")
+    data = json.loads(invoke(notes, "--stats", "--json").stdout)
+    record = Progress.open(state_path).get("relu")
+    assert list(data) == [
+        "cards", "seen", "new", "due_now", "due_7d", "reviews", "retention", "next_due", "hardest", "orphans", "path",
+    ]  # fmt: skip
+    assert (data["retention"], data["path"], data["orphans"]) == (0.0, str(state_path), 0)
+    assert data["next_due"] == record.due.isoformat(timespec="seconds")
+    assert data["hardest"] == [
+        {
+            "term": "relu",
+            "lapses": 1,
+            "reviews": 1,
+            "difficulty": round(record.card.difficulty, 2),
+            "due": record.due.isoformat(timespec="seconds"),
+        }
+    ]

@@ -1,43 +1,64 @@
 """The quiz command: flashcards scheduled by FSRS. This module owns the reading of answers.
 
-The library (mlterms.quiz, mlterms.progress) picks and grades; the renderer (mlterms.render.quiz)
-draws; here we only loop: show a question, read a line, grade, save, show feedback. Ctrl-C or
-end of input at any prompt ends the quiz quietly with the summary; every answer is already saved.
+The library (mlterms.quiz) picks, grades, saves and runs the question loop; the renderer
+(mlterms.render.quiz) draws; here we parse the options and implement the loop's Conversation:
+read a line, draw a question or feedback.
+
+The library modules that hold FSRS are imported in the functions that use them: FSRS takes about
+25 ms to import, and while every command's module is imported at start-up, `define` would pay it.
 """
 
+from __future__ import annotations
+
 import contextlib
-import signal
+import random
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
-from enum import Enum
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 
 from mlterms.cli.app import ERROR, FOUND, NOT_FOUND, app, complete_term, friendly, state
+from mlterms.cli.commands import miss_message
+from mlterms.quiz.options import Mode, QuizOptions
+from mlterms.render import Output
+from mlterms.render import quiz as draw
 
+if TYPE_CHECKING:
+    from mlterms.glossary import Glossary
+    from mlterms.quiz.questions import Question
+    from mlterms.quiz.session import Picked, Result, Stage
+    from mlterms.quiz.state import Progress
 
-class Mode(str, Enum):
-    choice = "choice"
-    recall = "recall"
-    typed = "typed"
-    mixed = "mixed"
+# the parameters that shape the questions, and their flags: --stats and --reset take none
+QUESTION_OPTIONS = {
+    "mode": "--mode",
+    "count": "--count",
+    "new": "--new",
+    "everything": "--all",
+    "terms": "--term",
+    "seed": "--seed",
+}
 
 
 def utcnow() -> datetime:
+    """The quiz's clock: the library takes the time as an argument."""
     return datetime.now(timezone.utc)
 
 
-def read_line(prompt: str, stream=None) -> str:
+def read_line(prompt: str, stream: TextIO | None = None) -> str:
     """One answer. On a terminal: line editing, prompt on `stream`. In a pipe: the next line,
     echoed after the prompt so the transcript reads well. EOFError at the end of input."""
     stream = stream or sys.stdout
     if sys.stdin is None:  # started with stdin closed (`mlterms quiz <&-`)
         raise EOFError
     with contextlib.suppress(AttributeError, ValueError):
-        sys.stdin.reconfigure(errors="replace")  # a stray byte in an answer is no reason for a traceback
+        # a stray byte in an answer is no reason for a traceback
+        sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
     if sys.stdin.isatty() and stream is sys.stdout and stream.isatty():
         with contextlib.suppress(ImportError):
-            import readline  # noqa: F401  (arrow keys and history for input())
+            import readline  # noqa: F401  (arrow keys and history for input(); loaded only on a terminal)
         return input(prompt)
     stream.write(prompt)
     stream.flush()
@@ -49,130 +70,74 @@ def read_line(prompt: str, stream=None) -> str:
     return line.rstrip("\r\n")
 
 
-@contextlib.contextmanager
-def shielded():
-    """Hold a Ctrl-C that arrives while a card is being saved until the save is done."""
-    caught: list = []
-    try:
-        previous = signal.signal(signal.SIGINT, lambda *_: caught.append(True))
-    except (ValueError, TypeError):  # not the main thread: nothing to shield
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
-        if caught:
-            raise KeyboardInterrupt
+class Terminal:
+    """The quiz loop's Conversation on stdin and the Output: prompts, questions, feedback."""
+
+    def __init__(self, out: Output, clock: Callable[[], datetime]):
+        self.out, self.clock = out, clock
+
+    def show(self, question: Question, number: int, total: int) -> None:
+        draw.question(self.out, question, number, total)
+
+    def read(self, stage: Stage, options: int) -> str:
+        return read_line(draw.prompt(stage, options), draw.stream(self.out))
+
+    def retry(self, stage: Stage, options: int) -> None:
+        draw.hint(self.out, draw.retry(stage, options))
+
+    def reveal(self, question: Question) -> None:
+        draw.reveal(self.out, question)
+
+    def feedback(self, result: Result) -> None:
+        draw.feedback(self.out, result, self.clock())
 
 
-def read_until(out, parse, prompt: str, hint: str):
-    """Ask again, with a hint, until `parse` makes sense of the line."""
-    from mlterms.render import quiz as draw
-
-    value = parse(read_line(prompt, draw.stream(out)))
-    while value is None:
-        draw.hint(out, hint)
-        value = parse(read_line(prompt, draw.stream(out)))
-    return value
-
-
-def answer_choice(out, session, question):
-    from mlterms.quiz import pick_option
-    from mlterms.render.quiz import prompt
-
-    n = len(question.options)
-    option = read_until(
-        out,
-        lambda line: pick_option(question, line),
-        prompt("choice", n),
-        f"Type a number 1-{n} or one of the terms above.",
-    )
-    with shielded():
-        return session.choose(question, option, utcnow())
+def idle_options(ctx: typer.Context, stats: bool, reset_all: bool, yes: bool) -> str | None:
+    """Why this combination of options would do nothing, if it would: a usage error."""
+    given = [
+        name for name in QUESTION_OPTIONS if getattr(ctx.get_parameter_source(name), "name", "") != "DEFAULT"
+    ]
+    if stats and reset_all:
+        return "use --stats or --reset, not both"
+    if yes and not reset_all:
+        return "--yes only goes with --reset"
+    if (stats or reset_all) and given:
+        flags = ", ".join(QUESTION_OPTIONS[name] for name in given)
+        return f"{'--stats' if stats else '--reset'} asks no questions: {flags} would do nothing"
+    return None
 
 
-def answer_typed(out, session, question):
-    from mlterms.render.quiz import prompt, stream
-
-    answer = read_line(prompt("typed"), stream(out))
-    with shielded():
-        return session.typed(question, answer, utcnow())
-
-
-def answer_recall(out, session, question):
-    from mlterms.quiz import parse_grade
-    from mlterms.render.quiz import prompt, reveal, stream
-
-    answer = read_line(prompt("recall"), stream(out))
-    reveal(out, question)
-    grade = read_until(
-        out, parse_grade, prompt("grade"), "Grade with 1 (again), 2 (hard), 3 (good) or 4 (easy)."
-    )
-    with shielded():
-        return session.recall(question, answer, grade, utcnow())
+def missing_terms(out: Output, glossary: Glossary, picked: Picked) -> bool:
+    """Report the --term names that match no entry or name one without a definition."""
+    for name in picked.unknown:
+        out.error(miss_message(glossary, name))
+    for entry in picked.empty:
+        out.error(f"'{entry.term}' has no definition to quiz on")
+    return bool(picked.unknown or picked.empty)
 
 
-ANSWER = {"choice": answer_choice, "typed": answer_typed, "recall": answer_recall}
+def show_stats(out: Output, glossary: Glossary, progress: Progress) -> int:
+    """Read-only: a corrupt file is reported and left where it is."""
+    from mlterms.quiz.scheduling import stats
 
-
-def ask(out, session, question, number: int, total: int) -> None:
-    """Pose one question, read until the answer is usable, save it, show feedback."""
-    from mlterms.render import quiz as draw
-
-    draw.question(out, question, number, total)
-    result = ANSWER[question.mode](out, session, question)
-    draw.feedback(out, result, utcnow())
-
-
-def run(out, session, questions) -> None:
-    """Ask every question; Ctrl-C or end of input stops early. Then the summary."""
-    from mlterms.render import quiz as draw
-
-    try:
-        for number, question in enumerate(questions, 1):
-            ask(out, session, question, number, len(questions))
-    except (KeyboardInterrupt, EOFError):
-        draw.stream(out).write("\n")
-    draw.summary(out, session, utcnow())
-
-
-def chosen_entries(ctx: typer.Context, terms: list[str]) -> list:
-    """The entries named by --term; unknown or empty ones are an error (exit 1)."""
-    from mlterms.cli.commands import miss_message
-    from mlterms.lookup import resolve
-
-    glossary = state(ctx).glossary()
-    names = [name.strip() for term in terms for name in term.split(",") if name.strip()]
-    entries, problems = [], []
-    for name in names:
-        entry = resolve(glossary, name)
-        if entry is None:
-            problems.append(miss_message(glossary, name))
-        elif not entry.definition:
-            problems.append(f"'{entry.term}' has no definition to quiz on")
-        elif entry not in entries:
-            entries.append(entry)
-    for problem in problems:
-        state(ctx).output().error(problem)
-    if problems:
-        raise typer.Exit(NOT_FOUND)
-    return entries
-
-
-def show_stats(ctx: typer.Context, out, progress) -> int:
-    from mlterms.quiz import stats
-    from mlterms.render import quiz as draw
-
+    if progress.corrupt:
+        out.error(f"{progress.path}: {progress.corrupt}; left as it is (the next quiz sets it aside)")
     now = utcnow()
-    draw.stats(out, stats(state(ctx).glossary(), progress, now), now)
+    draw.stats(out, stats(glossary, progress, now), now)
     return FOUND
 
 
-def reset(out, progress, yes: bool) -> int:
-    """Forget all progress after a confirmation; the old file is kept aside, never deleted."""
-    from mlterms.render import quiz as draw
+def set_aside(out: Output, progress: Progress) -> None:
+    """Before anything is written: move a corrupt state file aside, and say so."""
+    why = progress.corrupt
+    kept = progress.set_aside(utcnow())
+    if kept:
+        out.error(f"{progress.path}: {why}; kept as {kept.name}, starting fresh")
 
+
+def reset(out: Output, progress: Progress, yes: bool) -> int:
+    """Forget all progress after a confirmation; the old file is kept aside, never deleted."""
+    set_aside(out, progress)
     if not progress.path.exists():
         draw.say(out, ["No quiz progress to reset."])
         return FOUND
@@ -193,27 +158,27 @@ def reset(out, progress, yes: bool) -> int:
     return FOUND
 
 
-def practise(ctx: typer.Context, out, progress, terms: list[str] | None, seed: int | None, **choice) -> int:
-    """Plan the quiz (mode, count, new, everything) and run it; exit 1 if nothing is due."""
-    import random
+def practise(out: Output, glossary: Glossary, progress: Progress, options: QuizOptions) -> int:
+    """Plan the quiz and run it; exit 1 if a named term is unknown or nothing is due."""
+    from mlterms.quiz import cards, questions, scheduling, session
 
-    from mlterms import quiz as q
-    from mlterms.render import quiz as draw
-
-    glossary = state(ctx).glossary()
-    only = chosen_entries(ctx, terms) if terms else None
-    if only:  # named terms are practised now, due or not
-        choice["everything"] = True
-    pool = only or q.quizzable(glossary)
+    picked = session.pick_terms(glossary, options.terms)
+    if missing_terms(out, glossary, picked):
+        return NOT_FOUND
+    pool = picked.entries or cards.quizzable(glossary)
     if not pool:
         out.error(f"{glossary.path}: no entry has a definition to quiz on")
         return NOT_FOUND
     now = utcnow()
-    questions = q.plan(glossary, progress, pool, now=now, rng=random.Random(seed), **choice)
-    if not questions:
-        draw.nothing_due(out, q.stats(glossary, progress, now), now)
+    planned = questions.plan(glossary, progress, pool, options, now=now, rng=random.Random(options.seed))
+    if not planned:
+        draw.nothing_due(out, scheduling.stats(glossary, progress, now).next_due, now)
         return NOT_FOUND
-    run(out, q.Session(glossary, progress), questions)
+    set_aside(out, progress)
+    sitting = session.Session(glossary, progress)
+    if not session.run(sitting, planned, Terminal(out, utcnow), utcnow):
+        draw.stream(out).write("\n")  # end the prompt's line after Ctrl-C or Ctrl-D
+    draw.summary(out, sitting, utcnow())
     return FOUND
 
 
@@ -246,7 +211,8 @@ def quiz(
     Due cards come first, then new ones. Questions: choice (pick the masked term among 4),
     recall (say the definition, then grade yourself 1-4) and typed (type the term; small typos
     are forgiven). Each answer is saved at once; Ctrl-C or end of input ends with a summary.
-    Answers are read one per line when stdin is not a terminal.
+    Answers are read one per line when stdin is not a terminal. --stats and --reset take no
+    question options; --yes goes only with --reset.
 
     Examples:
 
@@ -257,21 +223,20 @@ def quiz(
       mlterms quiz --stats
       printf '2\\n1\\n3\\n' | mlterms quiz --mode choice --count 3 --seed 7 --json | jq .correct
     """
-    from mlterms.progress import Progress, ProgressError
+    problem = idle_options(ctx, stats, reset_all, yes)
+    if problem:
+        ctx.fail(problem)  # a usage error: exit 2
+    from mlterms.quiz.state import Progress, ProgressError
 
-    if stats and reset_all:
-        raise typer.BadParameter("use --stats or --reset, not both")
     out = state(ctx).output(as_json)
     try:
-        progress = Progress.open(now=utcnow(), fuzz=seed is None)
-        if progress.notice:
-            out.error(progress.notice)
+        progress = Progress.open(fuzz=seed is None)
         if stats:
-            raise typer.Exit(show_stats(ctx, out, progress))
+            raise typer.Exit(show_stats(out, state(ctx).glossary(), progress))
         if reset_all:
             raise typer.Exit(reset(out, progress, yes))
-        choice = {"mode": mode.value, "count": count, "new": new, "everything": everything}
-        raise typer.Exit(practise(ctx, out, progress, terms, seed, **choice))
+        options = QuizOptions(mode, count, new, everything, tuple(terms or ()), seed)
+        raise typer.Exit(practise(out, state(ctx).glossary(), progress, options))
     except ProgressError as e:
         out.error(str(e))
         raise typer.Exit(ERROR) from None

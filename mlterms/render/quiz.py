@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from mlterms.quiz import RATINGS, Question, Result, Session
+from mlterms.quiz.cards import RATINGS
 from mlterms.render import Output, clean, plural, text
+
+if TYPE_CHECKING:  # the quiz's classes, for annotations only: importing them loads FSRS
+    from mlterms.quiz.questions import Question
+    from mlterms.quiz.scheduling import HardCard, Stats
+    from mlterms.quiz.session import Result, Session
 
 HINTS = {
     "choice": "answer [1-4 or a term]: ",
@@ -18,10 +24,24 @@ HINTS = {
     "recall": "your definition (Enter to reveal): ",
     "grade": "grade [1 again, 2 hard, 3 good, 4 easy]: ",
 }
+RETRY = {
+    "choice": "Type a number 1-4 or one of the terms above.",
+    "grade": "Grade with 1 (again), 2 (hard), 3 (good) or 4 (easy).",
+}
 
 
 def prompt(stage: str, options: int = 4) -> str:
     return HINTS[stage].replace("1-4", f"1-{options}")
+
+
+def retry(stage: str, options: int = 4) -> str:
+    """What to type after an answer that made no sense at this stage."""
+    return RETRY[stage].replace("1-4", f"1-{options}")
+
+
+def asked(q: Question) -> str:
+    """The recall question, with the heading's article: 'an encoder', 'dropout'."""
+    return f"{q.entry.article} {q.entry.term}" if q.entry.article else q.entry.term
 
 
 def stream(out: Output):
@@ -60,7 +80,7 @@ def when(due: datetime, now: datetime) -> str:
 
 def question(out: Output, q: Question, number: int, total: int) -> None:
     head = f"Question {number}/{total} ({q.mode}): "
-    head += f"what is {q.entry.term}?" if q.mode == "recall" else "which term is this?"
+    head += f"what is {asked(q)}?" if q.mode == "recall" else "which term is this?"
     if not out.rich:
         lines = [head, *(f"  - {b}" for b in q.clue)]
         lines += [f"  {i}) {o.term}" for i, o in enumerate(q.options, 1)]
@@ -77,7 +97,8 @@ def question_panel(q: Question, number: int, total: int):
 
     title = styled((f"Question {number}/{total}", "bold"), (f" · {q.mode}", "dim"))
     if q.mode == "recall":
-        body = styled(("what is ", "dim"), (q.entry.term, "bold cyan"), ("?", "dim"))
+        article = f"{q.entry.article} " if q.entry.article else ""
+        body = styled(("what is " + article, "dim"), (q.entry.term, "bold cyan"), ("?", "dim"))
         return Panel(body, title=title, title_align="left")
     bullets = Table.grid(padding=(0, 1))
     bullets.add_column(style="cyan", no_wrap=True)
@@ -156,7 +177,7 @@ def feedback(out: Output, result: Result, now: datetime) -> None:
 def summary(out: Output, session: Session, now: datetime) -> None:
     """Asked, correct, and the terms to review with their next due dates; JSON with --json."""
     if out.mode == "json":
-        out.json(session.as_dict())
+        out.json(session_json(session))
         return
     score = f"{session.correct} of {session.asked} right" if session.asked else "no answers recorded"
     review = [(r.term, when(r.due, now)) for r in session.to_review()]
@@ -184,14 +205,13 @@ def review_table(review: list[tuple[str, str]]):
     return table
 
 
-def nothing_due(out: Output, data: dict, now: datetime) -> None:
+def nothing_due(out: Output, next_due: datetime | None, now: datetime) -> None:
     """No card to ask: when the next one is due, and how to practise anyway."""
     if out.mode == "json":
         out.json({"asked": 0, "correct": 0, "results": []})
-    nxt = data["next_due"]
     line = "Nothing due"
-    if nxt:
-        line += f"; next card {when(datetime.fromisoformat(nxt), now)}"
+    if next_due:
+        line += f"; next card {when(next_due, now)}"
     line += ". Practise anyway with: mlterms quiz --all"
     if out.rich:
         out.print(text(line, "green"))
@@ -202,34 +222,34 @@ def nothing_due(out: Output, data: dict, now: datetime) -> None:
 # --- statistics ------------------------------------------------------------------------------
 
 
-def stats_rows(data: dict, now: datetime) -> list[tuple[str, str]]:
-    retention = f"{data['retention']:.0%}" if data["retention"] is not None else "-"
+def stats_rows(data: Stats, now: datetime) -> list[tuple[str, str]]:
+    retention = f"{data.retention:.0%}" if data.retention is not None else "-"
     rows = [
-        ("cards", f"{data['cards']} ({data['seen']} seen, {data['new']} new)"),
-        ("due now", str(data["due_now"])),
-        ("due in 7 days", str(data["due_7d"])),
-        ("reviews", str(data["reviews"])),
+        ("cards", f"{data.cards} ({data.seen} seen, {data.new} new)"),
+        ("due now", str(data.due_now)),
+        ("due in 7 days", str(data.due_soon)),
+        ("reviews", str(data.reviews)),
         ("retention", retention),
     ]
-    if data["next_due"]:
-        rows.append(("next due", when(datetime.fromisoformat(data["next_due"]), now)))
-    if data["orphans"]:
-        rows.append(("orphaned", f"{data['orphans']} cards of terms no longer in the glossary (kept)"))
-    rows.append(("state file", data["path"]))
+    if data.next_due:
+        rows.append(("next due", when(data.next_due, now)))
+    if data.orphans:
+        rows.append(("orphaned", f"{data.orphans} cards of terms no longer in the glossary (kept)"))
+    rows.append(("state file", str(data.path)))
     return rows
 
 
-def hard_line(card: dict, now: datetime) -> str:
-    lapses = plural(card["lapses"], "lapse")
-    return f"{lapses} in {plural(card['reviews'], 'review')}, due {when(datetime.fromisoformat(card['due']), now)}"
+def hard_line(card: HardCard, now: datetime) -> str:
+    lapses = plural(card.lapses, "lapse")
+    return f"{lapses} in {plural(card.reviews, 'review')}, due {when(card.due, now)}"
 
 
-def stats(out: Output, data: dict, now: datetime) -> None:
+def stats(out: Output, data: Stats, now: datetime) -> None:
     if out.mode == "json":
-        out.json(data)
+        out.json(stats_json(data))
         return
     rows = stats_rows(data, now)
-    hard = [(c["term"], hard_line(c, now)) for c in data["hardest"]]
+    hard = [(c.term, hard_line(c, now)) for c in data.hardest]
     if out.rich:
         out.print(stats_table(rows, hard))
         return
@@ -258,3 +278,57 @@ def stats_table(rows: list[tuple[str, str]], hard: list[tuple[str, str]]):
     for term, line in hard:
         worst.add_row(text(term), line)
     return Group(table, text(""), worst)
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def stamp(when: datetime | None) -> str | None:
+    """A date as JSON has it: ISO 8601 to the second, with its offset."""
+    return when.isoformat(timespec="seconds") if when else None
+
+
+def result_json(result: Result) -> dict[str, Any]:
+    return {
+        "term": result.term,
+        "mode": result.question.mode,
+        "answer": result.answer,
+        "correct": result.correct,
+        "rating": RATINGS[result.rating],
+        "due": stamp(result.due),
+    }
+
+
+def session_json(session: Session) -> dict[str, Any]:
+    """`{"asked", "correct", "results"}`: what `quiz --json` prints at the end."""
+    return {
+        "asked": session.asked,
+        "correct": session.correct,
+        "results": [result_json(r) for r in session.results],
+    }
+
+
+def stats_json(data: Stats) -> dict[str, Any]:
+    """What `quiz --stats --json` prints; `due_7d` counts the cards due after now, within 7 days."""
+    return {
+        "cards": data.cards,
+        "seen": data.seen,
+        "new": data.new,
+        "due_now": data.due_now,
+        "due_7d": data.due_soon,
+        "reviews": data.reviews,
+        "retention": round(data.retention, 3) if data.retention is not None else None,
+        "next_due": stamp(data.next_due),
+        "hardest": [
+            {
+                "term": c.term,
+                "lapses": c.lapses,
+                "reviews": c.reviews,
+                "difficulty": round(c.difficulty, 2),
+                "due": stamp(c.due),
+            }
+            for c in data.hardest
+        ],
+        "orphans": data.orphans,
+        "path": str(data.path),
+    }

@@ -10,9 +10,18 @@ It is JSON with one card per line; each card is the py-fsrs card plus every answ
 
 A card's id is `names.key(term)` ('Batch-Norm' and 'batch norm' are one card), so editing a
 heading's case, spaces or hyphens keeps its progress. Cards of terms that left the glossary
-stay in the file. Every save is atomic (temp file in the same directory, fsync, os.replace),
-re-reads the file under a lock and changes only the cards just answered, so two quizzes at once
-never undo each other. A file that cannot be parsed is renamed aside, never overwritten.
+stay in the file.
+
+Reading changes nothing. A file that cannot be read at all (permission denied, an I/O error, a
+directory in its place) is a ProgressError. A file that was read but is not a state is
+*corrupt*: `Progress.open` says so in `corrupt` and starts with no cards, and the file is renamed
+aside (`state.json.corrupt-<time>`) only by `set_aside`, which a quiz calls before its first
+write. It is never overwritten.
+
+Every save is atomic (temp file in the same directory, fsync, os.replace), re-reads the file
+under a lock and changes only the cards just answered, so two quizzes at once never undo each
+other. Temp files are made only under the lock, so one found while holding it was left by a
+process that died mid-save: the save removes it.
 """
 
 from __future__ import annotations
@@ -22,11 +31,14 @@ import json
 import os
 import tempfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from fsrs import Card, Rating, Scheduler
+from platformdirs import user_data_dir
 
 FORMAT, VERSION = "mlterms-quiz", 1
 FILENAME = "state.json"
@@ -36,13 +48,15 @@ class ProgressError(Exception):
     """The state file cannot be used safely; str(e) says which file and why."""
 
 
+class Corrupt(Exception):
+    """The state file was read but its content is not a quiz state; str(e) is the short reason."""
+
+
 def home() -> Path:
     """Where mlterms keeps its data: $MLTERMS_HOME, else the platform user data dir."""
     override = os.environ.get("MLTERMS_HOME")
     if override:
         return Path(override).expanduser()
-    from platformdirs import user_data_dir
-
     return Path(user_data_dir("mlterms", appauthor=False))
 
 
@@ -71,16 +85,19 @@ class Record:
     def due(self) -> datetime:
         return self.card.due
 
-    def to_dict(self) -> dict:
-        return {"term": self.term, "fsrs": self.card.to_dict(), "log": [list(x) for x in self.log]}
 
-    @classmethod
-    def from_dict(cls, data: dict) -> Record:
-        log = [(str(at), int(rating)) for at, rating in data.get("log", [])]
-        card = Card.from_dict(data["fsrs"])
-        if card.due.tzinfo is None or (card.last_review and card.last_review.tzinfo is None):
-            raise ValueError("a date without a time zone")
-        return cls(term=str(data["term"]), card=card, log=log)
+def encode(record: Record) -> dict[str, Any]:
+    """A record as it is stored in the file."""
+    return {"term": record.term, "fsrs": record.card.to_dict(), "log": [list(x) for x in record.log]}
+
+
+def decode(data: Any) -> Record:
+    """A record from the file; ValueError, KeyError, TypeError or AttributeError if it is not one."""
+    log = [(str(at), int(rating)) for at, rating in data.get("log", [])]
+    card = Card.from_dict(data["fsrs"])
+    if card.due.tzinfo is None or (card.last_review and card.last_review.tzinfo is None):
+        raise ValueError("a date without a time zone")
+    return Record(term=str(data["term"]), card=card, log=log)
 
 
 def card_id(key: str) -> int:
@@ -92,32 +109,57 @@ def new_card(key: str, now: datetime) -> Card:
     return Card(card_id=card_id(key), due=now)
 
 
-def parse_state(text: str) -> dict[str, Record]:
-    """The cards in a state file's text; ValueError (or KeyError/TypeError) if it is not one."""
-    data = json.loads(text)
+def parse_state(text: str, path: Path) -> dict[str, Record]:
+    """The cards in a state file's text. Corrupt if it is not a state; ProgressError if it is
+    one from a version this mlterms does not know (a newer mlterms wrote it: leave it alone)."""
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise Corrupt(reason(e)) from None
     if not isinstance(data, dict) or not isinstance(data.get("cards"), dict):
-        raise ValueError("not an mlterms quiz state")
+        raise Corrupt("corrupt (not an mlterms quiz state)")
     version = data.get("version", VERSION)
     if not isinstance(version, int) or isinstance(version, bool):
-        raise ProgressError(f"version {version!r} is not one mlterms knows; not touching it")
+        raise ProgressError(f"{path}: version {version!r} is not one mlterms knows; not touching it")
     if version > VERSION:
-        raise ProgressError(f"version {version} is from a newer mlterms; not touching it")
-    return {str(k): Record.from_dict(v) for k, v in data["cards"].items()}
+        raise ProgressError(f"{path}: version {version} is from a newer mlterms; not touching it")
+    try:
+        return {str(k): decode(v) for k, v in data["cards"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise Corrupt(reason(e)) from None
 
 
 def dump_state(cards: dict[str, Record]) -> str:
     """The file's text: one card per line, so it reads and diffs well."""
     lines = ",\n".join(
-        f" {json.dumps(k, ensure_ascii=False)}: {json.dumps(r.to_dict(), ensure_ascii=False)}"
+        f" {json.dumps(k, ensure_ascii=False)}: {json.dumps(encode(r), ensure_ascii=False)}"
         for k, r in sorted(cards.items())
     )
     return f'{{"format": "{FORMAT}", "version": {VERSION}, "cards": {{\n{lines}\n}}}}\n'
 
 
+def read_cards(path: Path) -> dict[str, Record]:
+    """The cards in the file, {} if there is no file yet. Corrupt for bad content; ProgressError
+    if the file cannot be read at all."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="strict")
+    except FileNotFoundError:
+        return {}
+    except UnicodeDecodeError as e:  # read, but not text
+        raise Corrupt(f"corrupt (not UTF-8 text: byte 0x{e.object[e.start]:02x})") from None
+    except OSError as e:
+        raise ProgressError(f"{path}: cannot read it: {reason(e)}") from None
+    return parse_state(text, path)
+
+
+def temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Replace `path` with `text` so that a crash leaves either the old or the new file, whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -131,6 +173,18 @@ def write_atomic(path: Path, text: str) -> None:
     sync_dir(path.parent)
 
 
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Remove the temp files of saves that died before their rename. Call only under the lock:
+    then no save is running, and every `.state.json.*.tmp` is stale. Returns what was removed."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for stale in path.parent.glob(f"{temp_prefix(path)}*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+                removed.append(stale)
+    return removed
+
+
 def sync_dir(directory: Path) -> None:
     """Make the rename itself durable (POSIX); harmless where directories can't be opened."""
     with contextlib.suppress(OSError, AttributeError):
@@ -142,10 +196,10 @@ def sync_dir(directory: Path) -> None:
 
 
 @contextlib.contextmanager
-def locked(path: Path):
+def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on `<path>.lock` (POSIX flock; no lock where unavailable)."""
     try:
-        import fcntl
+        import fcntl  # POSIX only
     except ImportError:  # Windows: saves are still atomic, just not serialized
         yield
         return
@@ -170,25 +224,45 @@ def move_aside(path: Path, label: str, now: datetime) -> Path:
 
 
 class Progress:
-    """All cards and their schedule. Nothing here prints; `notice` is a message for the user."""
+    """All cards and their schedule. Nothing here prints."""
 
     def __init__(self, path: Path, cards: dict[str, Record] | None = None, fuzz: bool = True):
         self.path = path
         self.cards: dict[str, Record] = cards or {}
         self.scheduler = Scheduler(enable_fuzzing=fuzz)
-        self.notice: str | None = None
+        self.corrupt: str | None = None  # why the file on disk is not a state, if it is not
 
     @classmethod
-    def open(cls, path: Path | None = None, now: datetime | None = None, fuzz: bool = True) -> Progress:
-        """Read the state file. A corrupt one is renamed aside and a fresh state starts."""
-        path = Path(path) if path else home() / FILENAME
-        progress = cls(path, fuzz=fuzz)
+    def open(cls, path: Path | None = None, fuzz: bool = True) -> Progress:
+        """Read the state file, changing nothing on disk. A corrupt file gives no cards and sets
+        `corrupt`; a file that cannot be read is a ProgressError."""
+        progress = cls(Path(path) if path else home() / FILENAME, fuzz=fuzz)
         try:
-            progress.cards = read_cards(path)
-        except (ValueError, KeyError, TypeError, AttributeError, OSError) as e:
-            kept = set_aside(path, e, now or datetime.now(timezone.utc))
-            progress.notice = f"{path}: {reason(e)}; kept as {kept.name}, starting fresh"
+            progress.cards = read_cards(progress.path)
+        except Corrupt as e:
+            progress.corrupt = str(e)
         return progress
+
+    def set_aside(self, now: datetime) -> Path | None:
+        """Before a quiz writes: rename a corrupt file aside, so that it is never overwritten.
+        Returns its new path; None if there was nothing to move (or someone replaced it since)."""
+        if self.corrupt is None:
+            return None
+        with locked(self.path):
+            try:
+                self.cards = read_cards(self.path)  # another quiz may have set it aside already
+            except Corrupt:
+                try:
+                    kept = move_aside(self.path, "corrupt", now)
+                except OSError as e:
+                    raise ProgressError(
+                        f"{self.path}: {self.corrupt}, and cannot move it aside: {reason(e)}"
+                    ) from None
+                self.cards = {}
+                return kept
+            finally:
+                self.corrupt = None
+        return None
 
     def get(self, key: str) -> Record | None:
         return self.cards.get(key)
@@ -206,12 +280,11 @@ class Progress:
     def save(self, keys: set[str]) -> None:
         """Write these cards, keeping whatever else is on disk (another quiz may have saved since)."""
         with locked(self.path):
+            remove_stale_temps(self.path)
             try:
                 disk = read_cards(self.path)
-            except (ValueError, KeyError, TypeError, AttributeError) as e:
-                raise ProgressError(f"{self.path}: {reason(e)}; not overwriting it") from None
-            except OSError as e:
-                raise ProgressError(f"{self.path}: {e.strerror or e}") from None
+            except Corrupt as e:
+                raise ProgressError(f"{self.path}: {e}; not overwriting it") from None
             disk.update({k: self.cards[k] for k in keys})
             try:
                 write_atomic(self.path, dump_state(disk))
@@ -225,28 +298,8 @@ class Progress:
             if not self.path.exists():
                 return None
             kept = move_aside(self.path, "reset", now)
-        self.cards = {}
+        self.cards, self.corrupt = {}, None
         return kept
-
-    def due_by(self, when: datetime) -> list[str]:
-        return [k for k, r in self.cards.items() if r.due <= when]
-
-
-def read_cards(path: Path) -> dict[str, Record]:
-    """The cards in the file, {} if there is no file yet."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    return parse_state(text)
-
-
-def set_aside(path: Path, error: Exception, now: datetime) -> Path:
-    """Rename an unusable state file so it is never overwritten; ProgressError if that fails too."""
-    try:
-        return move_aside(path, "corrupt", now)
-    except OSError as e:
-        raise ProgressError(f"{path}: {reason(error)}, and cannot move it aside: {e.strerror or e}") from None
 
 
 def reason(error: Exception) -> str:

@@ -1,7 +1,10 @@
-"""The quiz state store: FSRS scheduling, round trips, atomic saves, corrupt files, concurrent quizzes."""
+"""The quiz state store: FSRS scheduling, round trips, atomic saves, corrupt and unreadable files,
+stale temp files, concurrent quizzes."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 from datetime import datetime, timedelta, timezone
@@ -9,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mlterms import progress as store
-from mlterms.progress import Progress, ProgressError
+from mlterms.quiz import state as store
+from mlterms.quiz.state import Progress, ProgressError
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
@@ -22,7 +25,7 @@ def path(tmp_path) -> Path:
 
 
 def fresh(path: Path) -> Progress:
-    return Progress.open(path, now=T0, fuzz=False)
+    return Progress.open(path, fuzz=False)
 
 
 def test_default_path_is_under_mlterms_home(tmp_path, monkeypatch):
@@ -32,7 +35,7 @@ def test_default_path_is_under_mlterms_home(tmp_path, monkeypatch):
 
 def test_opening_creates_nothing(path):
     progress = fresh(path)
-    assert progress.cards == {} and progress.notice is None
+    assert progress.cards == {} and progress.corrupt is None
     assert not path.parent.exists()
 
 
@@ -124,26 +127,27 @@ def test_a_failed_write_keeps_the_old_file_whole(path, monkeypatch):
         "[1, 2]",
         '{"cards": {"x": {"term": "x"}}}',
         '{"cards": {"x": {"term": "x", "fsrs": 3}}}',
+        "\udcffnot utf-8",
     ],
 )
-def test_a_corrupt_file_is_renamed_aside_never_overwritten(path, content):
+def test_a_corrupt_file_is_left_alone_when_read_and_set_aside_before_a_write(path, content):
     path.parent.mkdir(parents=True)
-    path.write_text(content)
+    path.write_bytes(content.encode("utf-8", "surrogateescape"))
     progress = fresh(path)
-    assert progress.cards == {}
-    assert progress.notice.startswith(f"{path}: corrupt (")
-    assert progress.notice.endswith("; kept as state.json.corrupt-20261125T090000Z, starting fresh")
-    aside = path.with_name("state.json.corrupt-20261125T090000Z")
-    assert aside.read_text() == content and not path.exists()
+    assert progress.cards == {} and progress.corrupt.startswith("corrupt (")
+    assert sorted(p.name for p in path.parent.iterdir()) == ["state.json"]  # reading moved nothing
+    kept = progress.set_aside(T0)
+    assert kept == path.with_name("state.json.corrupt-20261125T090000Z")
+    assert kept.read_bytes() == content.encode("utf-8", "surrogateescape") and not path.exists()
     progress.review("dropout", "dropout", GOOD, T0)
-    assert aside.read_text() == content and "dropout" in fresh(path).cards
+    assert kept.read_bytes() == content.encode("utf-8", "surrogateescape") and "dropout" in fresh(path).cards
 
 
-def test_the_corrupt_message_is_short(path):
+def test_the_corrupt_reason_is_short(path):
     path.parent.mkdir(parents=True)
     path.write_text("{not json")
     assert (
-        "corrupt (Expecting property name enclosed in double quotes: line 1 column 2)" in fresh(path).notice
+        fresh(path).corrupt == "corrupt (Expecting property name enclosed in double quotes: line 1 column 2)"
     )
 
 
@@ -151,16 +155,87 @@ def test_a_second_corrupt_file_gets_its_own_name(path):
     path.parent.mkdir(parents=True)
     for content in ("bad one", "bad two"):
         path.write_text(content)
-        fresh(path)
-    names = sorted(p.name for p in path.parent.iterdir())
+        fresh(path).set_aside(T0)
+    names = sorted(p.name for p in path.parent.iterdir() if p.suffix != ".lock")
     assert names == ["state.json.corrupt-20261125T090000Z", "state.json.corrupt-20261125T090000Z-2"]
 
 
-def test_an_unreadable_state_is_moved_aside(path):
-    (path / "oops").mkdir(parents=True)  # a directory where the file should be
+def test_set_aside_moves_nothing_once_another_quiz_has(path):
+    path.parent.mkdir(parents=True)
+    path.write_text("garbage")
+    one, two = fresh(path), fresh(path)
+    assert one.set_aside(T0) is not None
+    one.review("dropout", "dropout", GOOD, T0)
+    assert two.set_aside(T0) is None and set(two.cards) == {"dropout"}
+    assert len(list(path.parent.glob("state.json.corrupt-*"))) == 1
+
+
+def test_a_file_never_set_aside_is_never_overwritten(path):
+    path.parent.mkdir(parents=True)
+    path.write_text("garbage")
+    with pytest.raises(ProgressError, match="not overwriting"):
+        fresh(path).review("dropout", "dropout", GOOD, T0)
+    assert path.read_text() == "garbage"
+
+
+def test_a_directory_in_place_of_the_file_is_an_error_and_stays(path):
+    (path / "oops").mkdir(parents=True)
+    with pytest.raises(ProgressError, match=f"^{path}: cannot read it: is a directory$"):
+        fresh(path)
+    assert (path / "oops").is_dir() and sorted(p.name for p in path.parent.iterdir()) == ["state.json"]
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (PermissionError(errno.EACCES, "Permission denied"), "permission denied"),
+        (OSError(errno.EIO, "Input/output error"), "input/output error"),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_an_error_and_stays(path, monkeypatch, error, message):
+    path.parent.mkdir(parents=True)
+    path.write_text('{"cards": {}}')
+    real = Path.read_text
+
+    def failing(self, *args, **kwargs):
+        if self == path:
+            raise error
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", failing)
+    with pytest.raises(ProgressError, match=f"^{path}: cannot read it: {message}$"):
+        fresh(path)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["state.json"]
+
+
+def test_the_next_save_removes_stale_temp_files(path):
     progress = fresh(path)
-    assert progress.cards == {} and "kept as state.json.corrupt-" in progress.notice
-    assert (path.parent / "state.json.corrupt-20261125T090000Z" / "oops").is_dir()
+    progress.review("dropout", "dropout", GOOD, T0)
+    stale = [path.with_name(f".state.json.{tag}.tmp") for tag in ("abc123", "x_y")]
+    for tmp in stale:
+        tmp.write_text('{"half": ')  # what a SIGKILL mid-save leaves
+    other = path.with_name(".other.json.abc.tmp")
+    other.write_text("not ours")
+    progress.review("softmax", "softmax", GOOD, T0)
+    assert not any(tmp.exists() for tmp in stale) and other.exists()
+    assert set(fresh(path).cards) == {"dropout", "softmax"}
+
+
+def test_temp_files_are_removed_only_under_the_lock(path, monkeypatch):
+    calls = []
+    real_locked, real_remove = store.locked, store.remove_stale_temps
+
+    @contextlib.contextmanager
+    def watched(p):
+        with real_locked(p):
+            calls.append("lock")
+            yield
+            calls.append("unlock")
+
+    monkeypatch.setattr(store, "locked", watched)
+    monkeypatch.setattr(store, "remove_stale_temps", lambda p: calls.append("remove") or real_remove(p))
+    fresh(path).review("dropout", "dropout", GOOD, T0)
+    assert calls == ["lock", "remove", "unlock"]
 
 
 def test_a_file_from_a_newer_version_is_left_alone(path):
@@ -215,20 +290,13 @@ def test_reset_keeps_the_old_file_aside(path):
     assert Progress(path).reset(T0) is None  # nothing left to reset
 
 
-def test_due_by(path):
-    progress = fresh(path)
-    progress.review("dropout", "dropout", AGAIN, T0)
-    assert progress.due_by(T0) == []
-    assert progress.due_by(T0 + timedelta(minutes=2)) == ["dropout"]
-
-
 def test_naive_dates_in_a_file_count_as_corrupt(path):
     progress = fresh(path)
     progress.review("dropout", "dropout", GOOD, T0)
     data = json.loads(path.read_text())
     data["cards"]["dropout"]["fsrs"]["due"] = "2026-11-25T09:00:00"
     path.write_text(json.dumps(data))
-    assert "corrupt" in fresh(path).notice
+    assert fresh(path).corrupt == "corrupt (a date without a time zone)"
 
 
 def test_state_file_is_private(path):

@@ -1,0 +1,97 @@
+"""Which cards a quiz asks, and how the learning is going: due counts, retention, hardest terms."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from mlterms.glossary import Entry, Glossary
+from mlterms.quiz.cards import AGAIN, HARD, card_key, quizzable
+from mlterms.quiz.state import Progress, Record
+
+SOON = timedelta(days=7)  # the horizon of "due in 7 days"
+
+
+def select(
+    pool: list[Entry],
+    progress: Progress,
+    *,
+    count: int,
+    new: int,
+    now: datetime,
+    rng: random.Random,
+    everything: bool = False,
+) -> list[Entry]:
+    """The cards to ask: due ones first (most overdue first), then at most `new` unseen ones."""
+    if everything:
+        chosen = list(pool)
+        rng.shuffle(chosen)
+        return chosen[:count]
+    seen = [(e, r) for e in pool if (r := progress.get(card_key(e))) is not None]
+    due = sorted(((e, r) for e, r in seen if r.due <= now), key=lambda er: er[1].due)
+    fresh = [e for e in pool if progress.get(card_key(e)) is None]
+    rng.shuffle(fresh)
+    return ([e for e, _ in due] + fresh[:new])[:count]
+
+
+@dataclass(frozen=True)
+class HardCard:
+    """A card the user struggled with."""
+
+    term: str
+    lapses: int
+    reviews: int
+    difficulty: float  # FSRS difficulty, 1 (easy) to 10
+    due: datetime
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Progress over the cards of one glossary."""
+
+    cards: int
+    seen: int
+    due_now: int
+    due_soon: int  # due after now but within SOON
+    reviews: int
+    retention: float | None  # share of answers that were not 'again'; None before any answer
+    next_due: datetime | None  # the soonest card due after now
+    hardest: list[HardCard]
+    orphans: int  # cards in the file whose term left the glossary
+    path: Path
+
+    @property
+    def new(self) -> int:
+        return self.cards - self.seen
+
+
+def hardest(records: list[tuple[Entry, Record]], limit: int = 5) -> list[HardCard]:
+    """Cards ever answered 'again' or 'hard', most lapses first, then highest FSRS difficulty."""
+    struggled = [(e, r) for e, r in records if any(rating <= HARD for _, rating in r.log)]
+    struggled.sort(key=lambda er: (-er[1].lapses, -(er[1].card.difficulty or 0)))
+    return [
+        HardCard(e.term, r.lapses, r.reviews, r.card.difficulty or 0, r.due) for e, r in struggled[:limit]
+    ]
+
+
+def stats(glossary: Glossary, progress: Progress, now: datetime) -> Stats:
+    """Cards, seen, due now and soon, retention, hardest terms, orphans."""
+    pool = quizzable(glossary)
+    seen = [(e, r) for e in pool if (r := progress.get(card_key(e))) is not None]
+    records = [r for _, r in seen]
+    ratings = [rating for r in records for _, rating in r.log]
+    upcoming = [r.due for r in records if r.due > now]
+    return Stats(
+        cards=len(pool),
+        seen=len(seen),
+        due_now=sum(r.due <= now for r in records),
+        due_soon=sum(now < r.due <= now + SOON for r in records),
+        reviews=len(ratings),
+        retention=sum(x != AGAIN for x in ratings) / len(ratings) if ratings else None,
+        next_due=min(upcoming, default=None),
+        hardest=hardest(seen),
+        orphans=len(set(progress.cards) - {card_key(e) for e, _ in seen}),
+        path=progress.path,
+    )
