@@ -1,0 +1,321 @@
+"""The search index: an SQLite FTS5 table of entries, built in memory or cached in a file.
+
+Indexes of big glossaries are cached as SQLite files named by a hash of the glossary's content
+(so they are never stale) in `$MLTERMS_CACHE` or the user cache dir. A cache that is missing,
+corrupt or unwritable costs speed, never results: the index is then built again, in the cache
+file if it can be written, else in memory. Only the KEEP_FILES most recently used files are kept.
+
+Layout (bump SCHEMA when it or what goes into it changes):
+  docs   FTS5 table, one row per entry, rowid n for the n-th entry: the text of COLUMNS
+  meta   'key': what the file was built from (schema, tokenizer, content digest)
+         'names': the matching keys of every entry's names, as NameKeys
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from mlterms.glossary import Entry
+from mlterms.names import keys as bulk_keys
+from mlterms.search.snippet import has_markers, scrub
+
+SCHEMA = 2  # bump when the index layout or what goes into it changes
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+COLUMNS = ("term", "aliases", "body", "see")
+KEEP_FILES = 8  # cached index files kept; the least recently used go first
+STALE_TEMP_SECONDS = 3600  # a temp file this old is from a build that died
+
+Row = tuple[str, str, str, str]  # (term, aliases, body, see): the text of COLUMNS
+T = TypeVar("T")
+
+
+# ----------------------------------------------------------------------------- what is indexed
+
+
+def join_aliases(aliases: list[str]) -> str:
+    """The aliases column: the aliases as the glossary lists them, so that 'aka: ' + it reads well.
+
+    split_aliases() takes it apart again (an alias that itself contains ', ' counts as two).
+    """
+    return ", ".join(aliases)
+
+
+def split_aliases(aliases: str) -> list[str]:
+    return [a for a in aliases.split(", ") if a] if aliases else []
+
+
+def rows_of(entries: list[Entry]) -> list[Row]:
+    """The indexed text of each entry: one bullet a line, so that each line can be a snippet.
+
+    Kept raw (whitespace is tidied only in the few snippets shown) so that a big glossary is cheap;
+    only the characters that the index reserves as highlight markers are replaced (snippet.scrub).
+    """
+    rows = [
+        (e.term, join_aliases(e.aliases), "\n".join(e.definition), ", ".join(e.see_also)) for e in entries
+    ]
+    if has_markers("".join("".join(row) for row in rows)):
+        rows = [(scrub(a), scrub(b), scrub(c), scrub(d)) for a, b, c, d in rows]
+    return rows
+
+
+def rows_digest(rows: list[Row]) -> str:
+    """The content hash that names the cache file of an index built from `rows`.
+
+    The columns are joined with the ASCII unit separator and the rows with the record separator:
+    cheap on 10,000 entries, and unambiguous when no text contains those two characters (checked
+    by counting them). Text that does contain them is hashed as JSON instead, so that two different
+    glossaries can never share an index file.
+    """
+    blob = "\x1e".join("\x1f".join(row) for row in rows)
+    if blob.count("\x1f") == 3 * len(rows) and blob.count("\x1e") == max(len(rows) - 1, 0):
+        return hashlib.sha256(b"entries\0" + blob.encode("utf-8", "surrogatepass")).hexdigest()
+    exact = json.dumps(rows, ensure_ascii=True)  # ASCII: lone surrogates are escaped, not an error
+    return hashlib.sha256(b"entries-json\0" + exact.encode("ascii")).hexdigest()
+
+
+def text_digest(text: str) -> str:
+    """The content hash that names the cache file of an index built from the glossary `text`."""
+    return hashlib.sha256(b"text\0" + text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class NameKeys:
+    """The names.key of every name of every entry, in one string kept in the index's meta table.
+
+    Line n is entry n (rowid n), its term first, then its aliases, as '\\tkey\\tkey\\t': a key is
+    found with one str.find of '\\tkey\\t', and its position by counting tabs. A key never has a
+    tab or a newline (names.key drops whitespace), so the tabs and newlines are unambiguous.
+
+    One string instead of a table of (key, rowid, position): 10,000 entries have ~25,000 names, and
+    it is several times faster to build than an indexed table, and as fast to look up.
+    """
+
+    text: str
+
+    @classmethod
+    def of_rows(cls, rows: list[Row]) -> NameKeys:
+        names: list[str] = []
+        counts: list[int] = []
+        for row in rows:
+            aliases = split_aliases(row[1])
+            names.append(row[0])
+            names += aliases
+            counts.append(1 + len(aliases))
+        keys = bulk_keys(names)
+        lines = []
+        at = 0
+        for count in counts:
+            lines.append("\t" + "\t".join(keys[at : at + count]) + "\t")
+            at += count
+        return cls("\n".join(lines))
+
+    @classmethod
+    def load(cls, con: sqlite3.Connection) -> NameKeys:
+        return cls(con.execute("SELECT v FROM meta WHERE k = 'names'").fetchone()[0])
+
+    def find(self, keys: Iterable[str]) -> dict[int, int]:
+        """rowid -> position of the first name (0 term, n alias) whose key is one of `keys`.
+
+        Keys that no name can have (empty, or with a tab or newline) find nothing.
+        """
+        text = self.text
+        found: dict[int, int] = {}
+        for k in keys:
+            if not k or "\t" in k or "\n" in k:
+                continue
+            needle = f"\t{k}\t"
+            line, counted = 1, 0  # newlines are counted once, from the last match on
+            at = text.find(needle)
+            while at != -1:
+                line += text.count("\n", counted, at)
+                counted = at
+                pos = text.count("\t", text.rfind("\n", 0, at) + 1, at)
+                found[line] = min(pos, found.get(line, pos))
+                at = text.find(needle, at + len(needle) - 1)
+        return dict(sorted(found.items()))
+
+    def lines(self) -> Iterator[tuple[int, list[str]]]:
+        """(rowid, [key of the term, keys of the aliases]) for every entry, in rowid order."""
+        if not self.text:  # no entries (one entry is at least '\t\t')
+            return
+        for rowid, line in enumerate(self.text.split("\n"), start=1):
+            yield rowid, line[1:-1].split("\t")
+
+
+# ----------------------------------------------------------------------------- building
+
+
+def build(con: sqlite3.Connection, rows: list[Row], meta: str) -> sqlite3.Connection:
+    """The index of `rows` in the empty database `con`, recorded as built from `meta`."""
+    columns = ", ".join(COLUMNS)
+    con.executescript(
+        f"""
+        CREATE VIRTUAL TABLE docs USING fts5({columns}, tokenize='{TOKENIZER}');
+        CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+        """
+    )
+    # A new table numbers rows 1, 2, ... in order (SQLite: 1 + the largest rowid): rows[n - 1] is rowid n.
+    con.executemany(f"INSERT INTO docs ({columns}) VALUES (?, ?, ?, ?)", rows)
+    con.execute("INSERT INTO meta VALUES ('key', ?)", (meta,))
+    con.execute("INSERT INTO meta VALUES ('names', ?)", (NameKeys.of_rows(rows).text,))
+    con.commit()
+    return con
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: parsing a big glossary makes ~100,000 objects and no
+    cycles, and the collector's passes over them are a good part of a cold search."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def in_memory(rows: list[Row], use: Callable[[sqlite3.Connection], T]) -> T:
+    """use(an index of rows built in memory): for small glossaries, where a file saves nothing."""
+    con = build(sqlite3.connect(":memory:"), rows, "memory")
+    try:
+        return use(con)
+    finally:
+        con.close()
+
+
+def cached(digest: str, get_rows: Callable[[], list[Row]], use: Callable[[sqlite3.Connection], T]) -> T:
+    """use(the index of the content named `digest`), from its cache file, else built from get_rows().
+
+    get_rows() is called only when the index must be built. When `use` meets a damaged index (an
+    sqlite3.DatabaseError), the index is rebuilt and `use` runs again.
+    """
+    path = cache_file(digest)
+    try:
+        con = open_cached(path, digest)
+    except OSError:
+        con = None
+    if con is not None:
+        try:
+            return use(con)
+        except sqlite3.DatabaseError:
+            pass  # passed the check but corrupt inside: rebuild it below
+        finally:
+            con.close()
+    meta = meta_key(digest)
+    with gc_paused():
+        rows = get_rows()
+        # An unwritable cache dir: this run searches in memory, the next one tries the file again.
+        con = build_file(path, rows, meta) or build(sqlite3.connect(":memory:"), rows, meta)
+    try:
+        return use(con)
+    finally:
+        con.close()
+
+
+# ----------------------------------------------------------------------------- cache files
+
+
+def cache_dir() -> Path:
+    """$MLTERMS_CACHE, else the user cache dir (e.g. ~/.cache/mlterms)."""
+    configured = os.environ.get("MLTERMS_CACHE")
+    if configured:
+        return Path(configured)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("mlterms"))
+
+
+def cache_file(digest: str) -> Path:
+    return cache_dir() / f"search-v{SCHEMA}-{digest[:40]}.sqlite"
+
+
+def meta_key(digest: str) -> str:
+    return f"{SCHEMA}:{TOKENIZER}:{digest}"
+
+
+def open_cached(path: Path, digest: str) -> sqlite3.Connection | None:
+    """The cached index at path if it is there, readable and for this content; else None."""
+    if not path.is_file():
+        return None
+    con = None
+    try:
+        con = sqlite3.connect(path)
+        found = con.execute("SELECT v FROM meta WHERE k = 'key'").fetchone()
+        if found and found[0] == meta_key(digest):
+            _touch(path)
+            return con
+    except sqlite3.Error:
+        pass  # corrupt, truncated, not a database, locked: rebuild
+    if con is not None:
+        con.close()
+    return None
+
+
+def build_file(path: Path, rows: list[Row], meta: str) -> sqlite3.Connection | None:
+    """Build the index into a temp file beside `path`, then move it into place (os.replace: atomic).
+
+    Returns the open index, or None when the cache dir can't be written (the caller then builds
+    in memory). Building straight into the file is faster than building in memory and copying.
+    """
+    temp = path.parent / f".search-{os.getpid()}-{time.time_ns()}.tmp"
+    con = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(temp)
+        con.execute("PRAGMA journal_mode = OFF")  # a private new file: os.replace gives atomicity
+        con.execute("PRAGMA synchronous = OFF")
+        build(con, rows, meta)
+        os.replace(temp, path)
+    except (OSError, sqlite3.Error):
+        if con is not None:
+            con.close()
+        _remove(temp)
+        return None
+    except BaseException:
+        _remove(temp)
+        raise
+    prune(path.parent)
+    return con
+
+
+def prune(directory: Path) -> None:
+    """Keep the KEEP_FILES most recently used indexes; remove temp files of builds that died."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    now = time.time()
+    indexes: list[tuple[float, Path]] = []
+    for name in names:
+        path = directory / name
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            continue
+        if name.startswith("search-") and name.endswith(".sqlite"):
+            indexes.append((mtime, path))
+        elif name.startswith(".search-") and name.endswith(".tmp") and now - mtime > STALE_TEMP_SECONDS:
+            _remove(path)
+    for _, path in sorted(indexes, reverse=True)[KEEP_FILES:]:
+        _remove(path)
+
+
+def _touch(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
