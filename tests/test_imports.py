@@ -214,28 +214,10 @@ def test_cycles_are_found_and_shown_shortest():
 # ----------------------------------------------------------------------------- mlterms
 
 
-DEMOS_CYCLE = (
-    "mlterms.demos.registry loads every theme with import_module(f'mlterms.demos.{theme}') and every "
-    "theme imports `demo` from it: mlterms.demos.basics -> mlterms.demos.registry -> mlterms.demos.basics "
-    "(issue 10, section 6: a file per demo and a catalog derived from file names)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=DEMOS_CYCLE)
 def test_mlterms_has_no_import_cycle():
     edges = graph(ROOT, "mlterms")
     assert "mlterms.search.query" in edges["mlterms.search"]  # the walk found the modules
     found = cycles(edges)
-    assert not found, f"import cycles: {shown(found)}"
-
-
-def test_no_import_cycle_outside_the_demos():
-    """Until the demos' cycle is gone (see DEMOS_CYCLE), no other cycle may appear."""
-    found = [
-        cycle
-        for cycle in cycles(graph(ROOT, "mlterms"))
-        if not all(m.startswith("mlterms.demos.") for m in cycle)
-    ]
     assert not found, f"import cycles: {shown(found)}"
 
 
