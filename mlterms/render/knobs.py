@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from mlterms.demos.registry import Param
 from mlterms.render import Output, clean, text
 from mlterms.render.report import number
@@ -54,7 +56,9 @@ def rich_knobs(out: Output, name: str, params: tuple[Param, ...]) -> None:
     if not params:
         out.print(text(f"{name}: no knobs", "dim"))
         return
-    table = Table(title=text(f"{name}: mlterms demo {name!r} --set NAME=VALUE", "dim"), box=box.SIMPLE_HEAD)
+    table = Table(
+        title=text(f"{name}: mlterms demo {shlex.quote(name)} --set NAME=VALUE", "dim"), box=box.SIMPLE_HEAD
+    )
     for column, style in [
         ("knob", "bold"),
         ("type", "cyan"),

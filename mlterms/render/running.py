@@ -42,7 +42,11 @@ def running(out: Output, total: int, wanted: bool) -> Iterator[Bar]:
 
     to_tty = hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
     # stdout on the same terminal: draw there, so the reports scroll above the bar
-    console = (out.console if out.rich else Console(file=sys.stdout)) if to_tty else Console(file=sys.stderr)
+    console = (
+        (out.console if out.rich else Console(file=sys.stdout))
+        if to_tty
+        else Console(file=sys.stderr, force_terminal=True)
+    )
     columns = (TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(
         *columns, console=console, transient=True, redirect_stdout=to_tty, redirect_stderr=True
