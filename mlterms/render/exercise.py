@@ -69,7 +69,7 @@ def ask(out: Output, r: Report, e: Exercise, n: int, total: int) -> None:
     for name, value in e.given.items():
         lines += ["  " + line for line in given_lines(name, value, width(out) - 2)]
     if e.tolerance:
-        lines.append(f"  (within {number(e.tolerance)})")
+        lines.append(f"  (within {e.tolerance:.2g})")
     if out.rich:
         from rich.text import Text
 
