@@ -90,6 +90,8 @@ def fit_on_train(r: Report, lo: float, hi: float) -> None:
     w = torch.linalg.lstsq(A, price).solution  # price ~ w0 * scaled size + w1
     kept = min_max(new, lo, hi, fit=size)  # the training set's min and max
     refit = min_max(new, lo, hi)  # min and max of the new batch itself
+    s.scalar("training min size", size.min())
+    s.scalar("training max size", size.max())
     s.tensor("new sizes (m^2)", new)
     s.tensor("scaled with the training min, max", kept)
     s.tensor("scaled with the new batch's own min, max", refit)
