@@ -13,7 +13,7 @@ from enum import Enum
 
 import typer
 
-from mlterms.cli.app import ERROR, FOUND, NOT_FOUND, app, complete_term, friendly, state
+from mlterms.cli.common import ERROR, FOUND, NOT_FOUND, at_most, command, complete_term, friendly, state
 
 
 class Mode(str, Enum):
@@ -139,7 +139,7 @@ def run(out, session, questions) -> None:
 
 def chosen_entries(ctx: typer.Context, terms: list[str]) -> list:
     """The entries named by --term; unknown or empty ones are an error (exit 1)."""
-    from mlterms.cli.commands import miss_message
+    from mlterms.cli.common import miss_message
     from mlterms.lookup import resolve
 
     glossary = state(ctx).glossary()
@@ -165,7 +165,7 @@ def show_stats(ctx: typer.Context, out, progress) -> int:
     from mlterms.render import quiz as draw
 
     now = utcnow()
-    draw.stats(out, stats(state(ctx).glossary(), progress, now), now)
+    draw.stats(out, stats(state(ctx).glossary(empty_ok=True), progress, now), now)
     return FOUND
 
 
@@ -217,13 +217,17 @@ def practise(ctx: typer.Context, out, progress, terms: list[str] | None, seed: i
     return FOUND
 
 
-@app.command()
+@command()
 @friendly
 def quiz(
     ctx: typer.Context,
     mode: Mode = typer.Option(Mode.mixed, "--mode", "-m", help="Kind of question."),
-    count: int = typer.Option(10, "--count", "-n", min=1, help="Ask at most this many cards."),
-    new: int = typer.Option(10, "--new", min=0, help="Of which at most this many never seen before."),
+    count: int = typer.Option(
+        10, "--count", "-n", min=1, callback=at_most, help="Ask at most this many cards."
+    ),
+    new: int = typer.Option(
+        10, "--new", min=0, callback=at_most, help="Of which at most this many never seen before."
+    ),
     everything: bool = typer.Option(False, "--all", help="Ignore the schedule: any card may be asked."),
     terms: list[str] | None = typer.Option(
         None,
@@ -233,7 +237,9 @@ def quiz(
         autocompletion=complete_term,
         help="Only these terms (repeat, or a,b).",
     ),
-    seed: int | None = typer.Option(None, "--seed", help="Same seed, same order and options."),
+    seed: int | None = typer.Option(
+        None, "--seed", min=0, max=2**32 - 1, help="Same seed, same order and options."
+    ),
     stats: bool = typer.Option(False, "--stats", help="Show progress: seen, due, retention, hardest terms."),
     reset_all: bool = typer.Option(False, "--reset", help="Forget all progress (asks first)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Don't ask before --reset."),
