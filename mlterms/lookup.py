@@ -7,20 +7,25 @@ works both ways. Words typed without quotes are split into the terms they name (
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from mlterms.glossary import Entry, Glossary
 from mlterms.names import SEPARATORS, forms, key, singulars
 
 
-@dataclass(frozen=True)
 class Asked:
     """One term asked for: the words as typed, and what they name (a glossary entry, else one of
-    the extra names given to `find`, else nothing: a miss)."""
+    the extra names given to `find`, else nothing: a miss). A plain class: a dataclass costs
+    start-up time on every lookup."""
 
-    text: str
-    entry: Entry | None = None
-    name: str | None = None
+    __slots__ = ("text", "entry", "name")
+
+    def __init__(self, text: str, entry: Entry | None = None, name: str | None = None):
+        self.text = text
+        self.entry = entry
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Asked({self.text!r}, {self.entry and self.entry.term!r}, {self.name!r})"
 
     @property
     def found(self) -> bool:

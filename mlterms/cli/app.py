@@ -13,7 +13,8 @@ from importlib import import_module
 
 import typer
 from typer import _click
-from typer.core import TyperGroup
+from typer._types import TyperChoice
+from typer.core import TyperGroup, TyperOption
 
 from mlterms import __version__
 from mlterms.cli.common import State, registry, state
@@ -38,36 +39,34 @@ class Color(str, Enum):
     never = "never"
 
 
-def set_glossary(ctx: typer.Context, value: str | None) -> None:
+def set_glossary(ctx: _click.Context, _param, value: str | None) -> None:
     if value is not None:
         state(ctx).glossary_path = value
 
 
-def set_color(ctx: typer.Context, value: Color | None) -> None:
+def set_color(ctx: _click.Context, _param, value: str | None) -> None:
     if value is not None:
-        state(ctx).color = value.value
-
-
-def after_command(
-    glossary: str | None = typer.Option(
-        None,
-        "--glossary",
-        "-g",
-        metavar="PATH",
-        expose_value=False,
-        callback=set_glossary,
-        help=GLOSSARY_HELP,
-    ),
-    color: Color | None = typer.Option(
-        None, "--color", expose_value=False, callback=set_color, help=COLOR_HELP
-    ),
-) -> None:
-    """The global options again, for use after the command name (`mlterms list -g notes.md`)."""
+        state(ctx).color = value
 
 
 def global_options() -> list[_click.Parameter]:
-    params, _convertors, _ctx = typer.main.get_params_convertors_ctx_param_name_from_function(after_command)
-    return list(params)
+    """The global options again, for use after the command name (`mlterms list -g notes.md`)."""
+    return [
+        TyperOption(
+            param_decls=["glossary", "--glossary", "-g"],
+            metavar="PATH",
+            expose_value=False,
+            callback=set_glossary,
+            help=GLOSSARY_HELP,
+        ),
+        TyperOption(
+            param_decls=["color", "--color"],
+            type=TyperChoice([c.value for c in Color]),
+            expose_value=False,
+            callback=set_color,
+            help=COLOR_HELP,
+        ),
+    ]
 
 
 class LazyGroup(TyperGroup):
