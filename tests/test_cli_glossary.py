@@ -220,7 +220,7 @@ def test_define_a_comma_ends_a_term(runner):
         "batch",
         "normalization",
     ]
-    assert "a comma ends a term" in runner.invoke(app, ["define", "--help"]).stdout
+    assert "a comma ends a term" in " ".join(runner.invoke(app, ["define", "--help"]).stdout.split())
 
 
 def test_search_without_a_hit_says_so_on_a_terminal_only(runner):

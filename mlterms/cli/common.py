@@ -12,6 +12,7 @@ import os
 import sys
 
 import typer
+from typer import _click
 
 from mlterms.glossary import Glossary, GlossaryError, bundled_path, load
 from mlterms.render import Output, choose_mode
@@ -61,7 +62,7 @@ class State:
         return Output(choose_mode(as_json, self.color), self.color)
 
 
-def state(ctx: typer.Context) -> State:
+def state(ctx: _click.Context) -> State:
     """The State of this invocation (made from the parsed options when the app callback has not
     run, as during completion)."""
     root = ctx.find_root()

@@ -57,7 +57,9 @@ def demo_command(
 
         listing(out, summaries())
         raise typer.Exit(FOUND)
-    names, found = all_demos() if run_all else pick_demos(out, state(ctx).glossary(empty_ok=True), terms)
+    names, found = (
+        all_demos() if run_all else pick_demos(out, state(ctx).glossary(empty_ok=True), terms or [])
+    )
     failed = run_and_draw(out, names, seed, many=run_all or len(names) > 1)
     raise typer.Exit(ERROR if failed else found)
 
