@@ -11,8 +11,11 @@ import itertools
 import re
 from collections.abc import Iterator
 
-# 'what is', 'what are' and an article at the start of a heading or a query.
-WHAT_IS = re.compile(r"^(?:what[ \t]+(?:is|are)(?:[ \t]+|$))?(?:(?:a|an|the)[ \t]+)?", re.IGNORECASE)
+# 'what is', 'what are', "what's" (either apostrophe) or 'whats', then an article, at the start of a
+# heading or a query.
+WHAT_IS = re.compile(
+    r"^(?:what(?:[ \t]+(?:is|are)|['\u2019]?s)(?:[ \t]+|$))?(?:(?:a|an|the)[ \t]+)?", re.IGNORECASE
+)
 SEPARATORS = re.compile(r"[\s\-_]+")
 
 
@@ -50,8 +53,14 @@ def singulars(k: str) -> Iterator[str]:
         yield k[:-1]
 
 
+def forms(k: str) -> tuple[str, ...]:
+    """A key and its singular forms. Two keys name the same term when their forms meet, so the
+    plural rule works both ways: 'hyperparameters' and 'hyperparameter' share 'hyperparameter'."""
+    return (k, *singulars(k))
+
+
 _TRAILING = re.compile(r"[?!. \t]+(?=\x00)")  # what key() strips from the end of a name
-_LEADING = re.compile(r"\x00 *(?:what|an?|the)\b")  # words key() may strip from the start
+_LEADING = re.compile(r"\x00 *(?:whats?|an?|the)\b")  # words key() may strip from the start
 _ODD = re.compile(r"[^\x00 -~]")  # not printable ASCII
 
 

@@ -63,6 +63,7 @@ try:
 except SystemExit:
     pass
 print("LOADED:" + ",".join(m for m in ("numpy", "rich", "torch") if m in sys.modules), file=sys.stderr)
+print("MLTERMS:" + ",".join(sorted(m for m in sys.modules if m.startswith("mlterms"))), file=sys.stderr)
 """
 
 
@@ -78,3 +79,9 @@ def run_probed(*args: str, input: str = "", env: dict | None = None, timeout: in
     )
     line = next(line for line in done.stderr.splitlines() if line.startswith("LOADED:"))
     return set(filter(None, line.removeprefix("LOADED:").split(","))), done
+
+
+def mlterms_modules(done: subprocess.CompletedProcess) -> set[str]:
+    """The mlterms modules a run_probed process imported."""
+    line = next(line for line in done.stderr.splitlines() if line.startswith("MLTERMS:"))
+    return set(filter(None, line.removeprefix("MLTERMS:").split(",")))

@@ -15,11 +15,6 @@ def test_version(runner):
     assert result.exit_code == 0 and __version__ in result.output
 
 
-def test_no_arguments_shows_help(runner):
-    result = runner.invoke(app, [])
-    assert "define" in result.output and result.exit_code in (0, 2)
-
-
 def test_every_command_has_help_with_an_example(runner):
     for command in ("define", "list", "search", "check", "demo", "quiz"):
         result = runner.invoke(app, [command, "--help"])
@@ -65,6 +60,24 @@ def test_check_reports_a_repeated_heading_once(runner, tmp_path):
     path.write_text("### what is x\n- aka: y\n- a\n### what is x\n- aka: y\n- b\n")
     result = runner.invoke(app, ["check", str(path)])
     assert result.stdout.splitlines() == [f"{path}:4: duplicate: 'x' is defined more than once"]
+
+
+def test_define_json_shape_follows_what_was_asked(runner):
+    def define(*words):
+        result = runner.invoke(app, ["define", *words, "--json"])
+        return result.exit_code, json.loads(result.stdout) if result.stdout else None
+
+    code, one = define("dropout")
+    assert code == 0 and one["term"] == "dropout"
+    assert define("dropuot") == (1, None)  # one asked, missed: nothing on stdout
+    code, some = define("dropout", "dropuot")
+    assert code == 1 and [e["term"] for e in some] == ["dropout"]
+    code, twice = define("dropout", "dropout")
+    assert code == 0 and [e["term"] for e in twice] == ["dropout"]
+    assert define("zzqxjv", "qqzzxv") == (1, None)  # a run of unknown words is one term asked
+    assert define("zzqxjv,", "qqzzxv") == (1, [])  # two asked, none found
+    code, quoted = define("batch normalization")
+    assert code == 0 and quoted["term"] == "batch normalization"
 
 
 def test_define_json_one_and_many(runner):
@@ -168,3 +181,52 @@ def test_search_typo_and_miss(runner):
 def test_search_rich_highlights(runner):
     result = runner.invoke(app, ["--color", "always", "search", "overfitting"])
     assert result.exit_code == 0 and "\x1b[1;33m" in result.stdout
+
+
+def test_define_plural_query_and_plural_heading(runner, tmp_path):
+    path = tmp_path / "g.md"
+    path.write_text("### what is hyperparameters\n- set before training\n### neural networks\n- layers\n")
+    result = runner.invoke(app, ["-g", str(path), "define", "hyperparameter", "neural", "network"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "hyperparameters" and "\nneural networks\n" in result.stdout
+
+
+def test_define_suggests_names_that_start_with_the_query(runner):
+    result = runner.invoke(app, ["define", "l2"])
+    assert result.exit_code == 1
+    assert result.stderr == "mlterms: no entry for 'l2'. Did you mean: l2 loss, l2 regularization?\n"
+
+
+def test_define_forgives_whats_and_what_are(runner):
+    for words in (["what's", "an", "epoch"], ["whats", "an", "epoch"], ["what", "are", "epochs?"]):
+        result = runner.invoke(app, ["define", *words])
+        assert (result.exit_code, result.stderr) == (0, ""), words
+        assert result.stdout.startswith("epoch\n")
+
+
+def test_define_a_run_of_unknown_words_is_one_miss(runner):
+    alone = runner.invoke(app, ["define", "flux", "capacitor"])
+    assert alone.exit_code == 1 and alone.stderr.count("\n") == 1 and "'flux capacitor'" in alone.stderr
+    beside = runner.invoke(app, ["define", "dropout", "flux", "capacitor"])
+    assert beside.exit_code == 1 and beside.stdout.startswith("dropout\n")
+    assert beside.stderr.count("\n") == 1 and "no entry for 'flux capacitor'" in beside.stderr
+
+
+def test_define_a_comma_ends_a_term(runner):
+    joined = runner.invoke(app, ["define", "batch", "normalization"])
+    assert joined.stdout.splitlines()[0] == "batch normalization"
+    apart = runner.invoke(app, ["define", "batch,", "normalization", "--json"])
+    assert apart.exit_code == 0 and [e["term"] for e in json.loads(apart.stdout)] == [
+        "batch",
+        "normalization",
+    ]
+    assert "a comma ends a term" in " ".join(runner.invoke(app, ["define", "--help"]).stdout.split())
+
+
+def test_search_without_a_hit_says_so_on_a_terminal_only(runner):
+    piped = runner.invoke(app, ["search", "zzqxjv"])
+    assert (piped.exit_code, piped.stdout, piped.stderr) == (1, "", "")
+    shown = runner.invoke(app, ["--color", "always", "search", "zzqxjv"])
+    assert shown.exit_code == 1 and shown.stderr == "mlterms: no results for 'zzqxjv'\n"
+    data = runner.invoke(app, ["search", "zzqxjv", "--json"])
+    assert (data.exit_code, json.loads(data.stdout), data.stderr) == (1, [], "")

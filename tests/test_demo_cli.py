@@ -176,6 +176,17 @@ def test_term_without_demo_exits_1(runner, tmp_path):
     assert result.exit_code == 0  # a demo runs even if the glossary in use lacks its term
 
 
+def test_demo_names_resolve_and_suggest_without_the_glossary(runner, tmp_path):
+    glossary = tmp_path / "g.md"
+    glossary.write_text("", encoding="utf-8")  # no entries: demos still resolve by their own names
+    name = some_demo()
+    typo = name[:-1] + ("x" if name[-1] != "x" else "y")
+    result = runner.invoke(app, ["--glossary", str(glossary), "demo", typo])
+    assert result.exit_code == 1 and f"Did you mean: {name}" in result.stderr
+    result = runner.invoke(app, ["--glossary", str(glossary), "demo", name.upper() + "S"])
+    assert result.exit_code == 0, result.stderr
+
+
 def test_usage_errors_exit_2(runner):
     for args in (["demo"], ["demo", "--all", "--list"], ["demo", "softmax", "--all"]):
         result = runner.invoke(app, args)

@@ -76,11 +76,26 @@ def test_unreadable_file(runner, tmp_path, monkeypatch):
     assert result.stderr == f"mlterms: {path}: permission denied\n"
 
 
-def test_empty_file_is_a_glossary_with_no_entries(runner, tmp_path):
+@pytest.mark.parametrize("text", ["", "# a README\n\nsome prose, no ### headings\n"])
+@pytest.mark.parametrize(
+    "command", [["list"], ["define", "x"], ["search", "prose"], ["check"], ["quiz", "--count", "1"]]
+)
+def test_a_glossary_with_no_entries_says_so(runner, tmp_path, text, command):
+    path = write(tmp_path, text)
+    result = runner.invoke(app, ["--glossary", str(path), *command], input="")
+    assert (result.exit_code, result.stderr, result.stdout) == (1, f"mlterms: no entries in {path}\n", "")
+
+
+def test_check_of_a_path_with_no_entries_says_so(runner, tmp_path):
     path = write(tmp_path, "")
-    assert runner.invoke(app, ["--glossary", str(path), "list"]).exit_code == 1
-    assert runner.invoke(app, ["--glossary", str(path), "define", "x"]).exit_code == 1
-    assert runner.invoke(app, ["--glossary", str(path), "check"]).exit_code == 0
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 1 and result.stderr == f"mlterms: no entries in {path}\n"
+
+
+def test_commands_that_need_no_entries_still_work_on_an_empty_glossary(runner, tmp_path):
+    path = write(tmp_path, "")
+    assert runner.invoke(app, ["--glossary", str(path), "quiz", "--stats"]).exit_code == 0
+    assert runner.invoke(app, ["--glossary", str(path), "demo", "--list"]).exit_code == 0
 
 
 def test_odd_but_valid_markdown_parses(runner, tmp_path):
@@ -194,7 +209,7 @@ def interrupted(*args, **kwargs):
 @pytest.mark.parametrize(
     "module, function, command",
     [
-        ("mlterms.cli.commands", "resolve_words", ["define", "dropout"]),
+        ("mlterms.cli.commands", "find", ["define", "dropout"]),
         ("mlterms.demos.registry", "run", ["demo", "softmax"]),
         ("mlterms.cli.commands", "demo_names", ["list"]),
     ],
@@ -216,6 +231,37 @@ def test_usage_errors_exit_2_on_stderr(runner):
     assert runner.invoke(app, ["no-such-command"]).exit_code == 2
 
 
+# --- integer options -----------------------------------------------------------------------
+
+HUGE = "1000000000000000000000"
+INTEGER_OPTIONS = [
+    (["search", "overfitting"], "--limit"),
+    (["search", "overfitting"], "-n"),
+    (["quiz"], "--count"),
+    (["quiz"], "--new"),
+    (["quiz"], "--seed"),
+    (["demo", "softmax"], "--seed"),
+]
+
+
+@pytest.mark.parametrize("command, option", INTEGER_OPTIONS)
+@pytest.mark.parametrize("value", ["-1", "-" + HUGE, HUGE, "0"])
+def test_integer_options_reject_or_clamp_odd_values(runner, command, option, value):
+    result = runner.invoke(app, [*command, option, value], input="")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    too_small = value.startswith("-") or (value == "0" and option not in ("--new", "--seed"))
+    too_big = value == HUGE and option == "--seed"  # a seed is 32 bits, as torch and random take it
+    if too_small or too_big:
+        assert result.exit_code == 2 and "Invalid value" in result.stderr
+    else:  # a huge count means "all of them"
+        assert result.exit_code in (0, 1), result.output
+
+
+def test_a_huge_search_limit_is_every_hit(runner):
+    some = runner.invoke(app, ["search", "loss", "-n", "1000"]).stdout
+    assert runner.invoke(app, ["search", "loss", "-n", HUGE]).stdout == some
+
+
 # --- fuzzing -------------------------------------------------------------------------------
 
 COMMANDS = [["define"], ["search"], ["list"], ["check"], ["demo"], ["quiz", "--count", "1"]]
@@ -225,6 +271,9 @@ FLAGS = [
     "never",
     "always",
     "--limit",
+    "-n",
+    "--count",
+    "--new",
     "0",
     "-1",
     "--",
@@ -233,11 +282,14 @@ FLAGS = [
     "--mode",
     "--help",
 ]
+INTEGER_FLAGS = ["--limit", "-n", "--count", "--new", "--seed"]
 WORDS = st.one_of(
     st.text(max_size=30),
     st.sampled_from(FLAGS),
     st.just(""),
     st.text(min_size=2000, max_size=5000),
+    st.integers().map(str),
+    st.sampled_from([2**31, 2**32, 2**63, 2**64, 10**21, -(2**63)]).map(str),
     st.sampled_from(["dropout", "bn", "what is a", "???", "[bold]x[/]", "\x1b[2J", "ü🙂"]),
 )
 
@@ -247,7 +299,12 @@ WORDS = st.one_of(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(command=st.sampled_from(COMMANDS), args=st.lists(WORDS, max_size=4))
+@given(
+    command=st.sampled_from(COMMANDS),
+    args=st.lists(
+        st.one_of(WORDS, st.tuples(st.sampled_from(INTEGER_FLAGS), st.integers().map(str))), max_size=4
+    ).map(lambda items: [w for item in items for w in (item if isinstance(item, tuple) else (item,))]),
+)
 def test_fuzzed_arguments_never_escape(runner, command, args):
     if command == ["demo"] and "--all" in args:
         return

@@ -1,13 +1,16 @@
 """The command line: a thin layer that parses options, calls the library and renders.
 
-Each command group lives in its own module and registers itself on `app` when imported.
+Each command group lives in its own module, registers itself on `common.registry` when imported,
+and is imported only when needed (cli/app.py).
 """
 
 import signal
 import sys
 
-from mlterms.cli import commands, demo, quiz  # noqa: F401  (importing registers the commands)
-from mlterms.cli.app import INTERRUPTED, app
+from mlterms.cli.app import app
+from mlterms.cli.common import INTERRUPTED
+
+__all__ = ["app", "main"]
 
 
 def main() -> None:

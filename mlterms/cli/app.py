@@ -1,31 +1,36 @@
-"""The Typer app, its global options, and what every command shares.
+"""The Typer app: its global options, and its commands, each loaded only when it is needed.
 
-Commands only parse options, call the library and render. Errors become one line on stderr
-and an exit code that follows grep: 0 found, 1 nothing found, 2 error or usage, 130 Ctrl-C.
+A command's module is imported when the command runs, or when help or completion lists the
+commands, so that `define` does not pay for building `demo` and `quiz`. The global options
+(`--glossary`, `--color`) work before or after the command name.
 """
 
-import functools
-import os
+from __future__ import annotations
+
+from difflib import get_close_matches
 from enum import Enum
+from importlib import import_module
 
 import typer
+from typer import _click
+from typer._types import TyperChoice
+from typer.core import TyperGroup, TyperOption
 
 from mlterms import __version__
-from mlterms.glossary import Glossary, GlossaryError, bundled_path, load
-from mlterms.render import Output, choose_mode
+from mlterms.cli.common import State, registry, state
 
-FOUND, NOT_FOUND, ERROR, INTERRUPTED = 0, 1, 2, 130
+# Every command, and the module that registers it on cli.common.registry.
+COMMANDS = {
+    "define": "mlterms.cli.commands",
+    "list": "mlterms.cli.commands",
+    "search": "mlterms.cli.commands",
+    "check": "mlterms.cli.commands",
+    "demo": "mlterms.cli.demo",
+    "quiz": "mlterms.cli.quiz",
+}
 
-app = typer.Typer(
-    name="mlterms",
-    help="Look up, search, run and practise machine-learning concepts from a markdown glossary.",
-    epilog="Examples:\n\n\b\n  mlterms define dropout\n  mlterms search prevent overfitting\n"
-    "  mlterms demo convolution\n  mlterms quiz\n  mlterms list | fzf --preview 'mlterms define {}'",
-    no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+GLOSSARY_HELP = "Glossary markdown file to use instead of the bundled one."
+COLOR_HELP = "Colour and formatting: auto, always or never."
 
 
 class Color(str, Enum):
@@ -34,48 +39,83 @@ class Color(str, Enum):
     never = "never"
 
 
-class State:
-    """What the global options chose; the glossary is read once, on first use."""
-
-    def __init__(self, glossary_path: str | None = None, color: str = "auto"):
-        self.glossary_path = glossary_path
-        self.color = color
-        self._glossary: Glossary | None = None
-
-    def path(self) -> str:
-        return str(self.glossary_path or bundled_path())
-
-    def glossary(self) -> Glossary:
-        if self._glossary is None:
-            self._glossary = load(self.path())
-        return self._glossary
-
-    def output(self, as_json: bool = False) -> Output:
-        return Output(choose_mode(as_json, self.color), self.color)
+def set_glossary(ctx: _click.Context, _param, value: str | None) -> None:
+    if value is not None:
+        state(ctx).glossary_path = value
 
 
-def state(ctx: typer.Context) -> State:
-    """The State of this invocation (a default one when a command runs without the app callback)."""
-    root = ctx.find_root()
-    if not isinstance(root.obj, State):
-        root.obj = State(glossary_path=os.environ.get("MLTERMS_GLOSSARY") or None)
-    return root.obj
+def set_color(ctx: _click.Context, _param, value: str | None) -> None:
+    if value is not None:
+        state(ctx).color = value
 
 
-def friendly(command):
-    """Turn expected failures into one line on stderr and an exit code, never a traceback."""
+def global_options() -> list[_click.Parameter]:
+    """The global options again, for use after the command name (`mlterms list -g notes.md`)."""
+    return [
+        TyperOption(
+            param_decls=["glossary", "--glossary", "-g"],
+            metavar="PATH",
+            expose_value=False,
+            callback=set_glossary,
+            help=GLOSSARY_HELP,
+        ),
+        TyperOption(
+            param_decls=["color", "--color"],
+            type=TyperChoice([c.value for c in Color]),
+            expose_value=False,
+            callback=set_color,
+            help=COLOR_HELP,
+        ),
+    ]
 
-    @functools.wraps(command)
-    def run(*args, **kwargs):
+
+class LazyGroup(TyperGroup):
+    """A group that builds a command from its module only when the command is asked for."""
+
+    def list_commands(self, ctx: _click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            import_module(COMMANDS[cmd_name])
+            info = next(c for c in registry.registered_commands if command_name(c) == cmd_name)
+            built = typer.main.get_command_from_info(
+                info, pretty_exceptions_short=False, rich_markup_mode=self.rich_markup_mode
+            )
+            built.params += global_options()
+            self.commands[cmd_name] = built
+        return self.commands.get(cmd_name)
+
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+        if not args and not ctx.resilient_parsing:  # `mlterms | less` shows the help
+            typer.echo(ctx.get_help())
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx: _click.Context, args: list[str]):
         try:
-            return command(*args, **kwargs)
-        except GlossaryError as e:
-            Output().error(str(e))
-            raise typer.Exit(ERROR) from None
-        except KeyboardInterrupt:
-            raise typer.Exit(INTERRUPTED) from None
+            return super().resolve_command(ctx, args)
+        except _click.exceptions.UsageError as e:
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if matches and "Did you mean" not in e.message:
+                e.message = e.message.rstrip(".") + f". Did you mean {', '.join(map(repr, matches))}?"
+            raise
 
-    return run
+
+def command_name(info) -> str:
+    return info.name or typer.main.get_command_name(info.callback.__name__)
+
+
+app = typer.Typer(
+    name="mlterms",
+    cls=LazyGroup,
+    help="Look up, search, run and practise machine-learning concepts from a markdown glossary.",
+    epilog="Examples:\n\n\b\n  mlterms define dropout\n  mlterms search prevent overfitting\n"
+    "  mlterms demo convolution\n  mlterms quiz\n  mlterms list | fzf --preview 'mlterms define {}'",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
 
 
 def show_version(value: bool) -> None:
@@ -88,31 +128,12 @@ def show_version(value: bool) -> None:
 def options(
     ctx: typer.Context,
     glossary: str | None = typer.Option(
-        None,
-        "--glossary",
-        "-g",
-        envvar="MLTERMS_GLOSSARY",
-        metavar="PATH",
-        help="Glossary markdown file to use instead of the bundled one.",
+        None, "--glossary", "-g", envvar="MLTERMS_GLOSSARY", metavar="PATH", help=GLOSSARY_HELP
     ),
-    color: Color = typer.Option(Color.auto, "--color", help="Colour and formatting: auto, always or never."),
+    color: Color = typer.Option(Color.auto, "--color", help=COLOR_HELP),
     version: bool = typer.Option(
         False, "--version", "-V", callback=show_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
     """Look up, search, run and practise machine-learning concepts from a markdown glossary."""
     ctx.obj = State(glossary_path=glossary, color=color.value)
-
-
-def complete_term(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Shell completion: term names and aliases that start like what was typed."""
-    try:
-        from mlterms.names import key
-
-        path = (ctx.find_root().params or {}).get("glossary") or os.environ.get("MLTERMS_GLOSSARY")
-        glossary = load(path or bundled_path())
-        start = key(incomplete)
-        names = [n for e in glossary.entries for n in e.names]
-        return [n for n in names if key(n).startswith(start)]
-    except Exception:  # completion must never break the user's shell
-        return []

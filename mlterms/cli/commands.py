@@ -2,43 +2,26 @@
 
 import typer
 
-from mlterms.cli.app import FOUND, NOT_FOUND, app, complete_term, friendly, state
-from mlterms.glossary import Entry, Glossary, load
-from mlterms.lookup import resolve_words, suggest
+from mlterms.cli.common import (
+    FOUND,
+    JSON,
+    NOT_FOUND,
+    at_most,
+    command,
+    complete_term,
+    demo_names,
+    friendly,
+    miss_message,
+    on_terminal,
+    state,
+    with_entries,
+)
+from mlterms.glossary import load
+from mlterms.lookup import find
 from mlterms.render import entries as draw
 
-JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
 
-
-def demo_names() -> set[str]:
-    """Terms that have a demo, from the catalog: no demo module (let alone torch) is imported."""
-    from mlterms.demos.registry import names
-
-    return set(names())
-
-
-def miss_message(glossary: Glossary, query: str) -> str:
-    hint = suggest(glossary, query)
-    if hint:
-        return f"no entry for '{query}'. Did you mean: {', '.join(hint)}?"
-    return f"no entry for '{query}'. Try: mlterms search {query}"
-
-
-def find_entries(glossary: Glossary, words: list[str]) -> list[Entry | str]:
-    """Entries named by the words; a phrase that is a near spelling of one term is one miss.
-
-    'batch normalisation' is one miss (did you mean 'batch normalization'), not 'batch' and a miss;
-    'l1 loss l2 los' is 'l1 loss' and a miss for 'l2 los'.
-    """
-    found = resolve_words(glossary, words)
-    phrase = " ".join(words)
-    misses = any(isinstance(f, str) for f in found)
-    if misses and len(words) > 1 and suggest(glossary, phrase, limit=1, cutoff=85):
-        return [phrase]
-    return found
-
-
-@app.command()
+@command()
 @friendly
 def define(
     ctx: typer.Context,
@@ -48,27 +31,31 @@ def define(
     """Show the definition of one or more terms.
 
     Matching forgives case, articles, plurals, hyphens and 'what is'; aliases work too.
-    A miss exits 1 and suggests near spellings.
+    Words join into the longest term they name; a comma ends a term
+    (define batch, normalization asks for two). One argument is always one term.
+    A miss exits 1 and suggests near spellings and longer names.
+    With --json: an object when one term is asked, else an array.
 
     Examples:
 
     \b
       mlterms define dropout
       mlterms define batch normalization softmax
+      mlterms define batch, normalization
       mlterms define bn --json | jq -r '.definition[]'
     """
     glossary = state(ctx).glossary()
-    found = find_entries(glossary, terms)
-    entries = [f for f in found if isinstance(f, Entry)]
+    asked = find(glossary, terms)
+    entries = list({id(a.entry): a.entry for a in asked if a.entry}.values())
     out = state(ctx).output(as_json)
-    for miss in (f for f in found if isinstance(f, str)):
+    for miss in dict.fromkeys(a.text for a in asked if not a.found):
         out.error(miss_message(glossary, miss))
-    if entries:
-        draw.define(out, glossary, entries, demo_names())
-    raise typer.Exit(FOUND if len(entries) == len(found) else NOT_FOUND)
+    if entries or (len(asked) > 1 and out.mode == "json"):  # JSON: an array for several asked
+        draw.define(out, glossary, entries, demo_names(), many=len(asked) > 1)
+    raise typer.Exit(FOUND if all(a.found for a in asked) else NOT_FOUND)
 
 
-@app.command("list")
+@command("list")
 @friendly
 def list_terms(ctx: typer.Context, as_json: bool = JSON) -> None:
     """List every term: one per line when piped, a table on a terminal.
@@ -82,21 +69,23 @@ def list_terms(ctx: typer.Context, as_json: bool = JSON) -> None:
     """
     glossary = state(ctx).glossary()
     draw.listing(state(ctx).output(as_json), glossary, demo_names())
-    raise typer.Exit(FOUND if glossary.entries else NOT_FOUND)
+    raise typer.Exit(FOUND)
 
 
-@app.command()
+@command()
 @friendly
 def search(
     ctx: typer.Context,
     query: list[str] = typer.Argument(..., metavar="QUERY..."),
-    limit: int = typer.Option(10, "--limit", "-n", min=1, help="Show at most this many results."),
+    limit: int = typer.Option(
+        10, "--limit", "-n", min=1, callback=at_most, help="Show at most this many results."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Ranked full-text search over names, aliases and definitions.
 
     Stems words (overfit finds overfitting) and forgives typos in term names.
-    Exits 1 when nothing matches.
+    Exits 1 when nothing matches (on a terminal, with a line on stderr saying so).
 
     Examples:
 
@@ -110,12 +99,18 @@ def search(
     from mlterms.search import search_text
 
     # From the raw text: a warm index cache then answers without parsing the glossary at all.
-    found = search_text(read_text(state(ctx).path()), " ".join(query), limit=limit)
-    draw_hits(state(ctx).output(as_json), found)
+    words = " ".join(query)
+    found = search_text(read_text(state(ctx).path()), words, limit=limit)
+    if not found:
+        state(ctx).glossary()  # no hit in a glossary with no entries says so
+    out = state(ctx).output(as_json)
+    draw_hits(out, found)
+    if not found and on_terminal(out):  # piped, silent like grep
+        out.error(f"no results for '{words}'")
     raise typer.Exit(FOUND if found else NOT_FOUND)
 
 
-@app.command()
+@command()
 @friendly
 def check(
     ctx: typer.Context,
@@ -136,7 +131,7 @@ def check(
     """
     from mlterms.check import lint
 
-    glossary = load(path) if path else state(ctx).glossary()
+    glossary = with_entries(load(path)) if path else state(ctx).glossary()
     found = lint(glossary)
     draw.findings(state(ctx).output(as_json), glossary.path, found)
     raise typer.Exit(NOT_FOUND if found else FOUND)

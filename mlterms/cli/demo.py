@@ -9,9 +9,9 @@ from typing import Any
 
 import typer
 
-from mlterms.cli.app import ERROR, FOUND, NOT_FOUND, app, friendly, state
-from mlterms.cli.commands import JSON, find_entries, miss_message
-from mlterms.glossary import Entry, Glossary
+from mlterms.cli.common import ERROR, FOUND, JSON, NOT_FOUND, command, friendly, miss_message, recased, state
+from mlterms.glossary import Glossary
+from mlterms.lookup import Asked, find
 from mlterms.names import key
 from mlterms.render import Output
 
@@ -21,13 +21,12 @@ def complete_demo(incomplete: str) -> list[str]:
     try:
         from mlterms.demos.registry import names
 
-        start = key(incomplete)
-        return [n for n in names() if key(n).startswith(start)]
+        return recased(incomplete, names())
     except Exception:  # completion must never break the user's shell
         return []
 
 
-@app.command("demo")
+@command("demo")
 @friendly
 def demo_command(
     ctx: typer.Context,
@@ -77,7 +76,9 @@ def demo_command(
 
         listing(out, summaries())
         raise typer.Exit(FOUND)
-    names, found = all_demos() if run_all else pick_demos(out, state(ctx).glossary(), terms)
+    names, found = (
+        all_demos() if run_all else pick_demos(out, state(ctx).glossary(empty_ok=True), terms or [])
+    )
     if not names:
         raise typer.Exit(found)
     many = run_all or len(names) > 1
@@ -134,34 +135,27 @@ def pick_demos(out: Output, glossary: Glossary, words: list[str]) -> tuple[list[
     from mlterms.demos.registry import names
 
     demos = {key(name): name for name in names()}
-    glossary = with_demo_names(glossary, names())
     picked, found = [], FOUND
-    for item in find_entries(glossary, words):
-        name = demo_of(item, demos)
+    for asked in find(glossary, words, extra=names()):
+        name = demo_of(asked, demos)
         if name and name not in picked:
             picked.append(name)
         elif not name:
-            out.error(no_demo_message(glossary, item))
+            out.error(no_demo_message(glossary, asked, names()))
             found = NOT_FOUND
     return picked, found
 
 
-def with_demo_names(glossary: Glossary, names: list[str]) -> Glossary:
-    """The glossary plus an entry for each demo it lacks, so every demo name resolves."""
-    extra = [Entry(term=name, line=0) for name in names if key(name) not in glossary.index]
-    return Glossary(glossary.entries + extra, glossary.path) if extra else glossary
-
-
-def demo_of(item: Entry | str, demos: dict[str, str]) -> str | None:
-    """The demo of an entry, by its term or one of its aliases (None for a miss)."""
-    names = item.names if isinstance(item, Entry) else []
+def demo_of(asked: Asked, demos: dict[str, str]) -> str | None:
+    """The demo of what was asked: by an entry's term or one of its aliases, or a demo's own name."""
+    names = asked.entry.names if asked.entry else [asked.name] if asked.name else []
     return next((demos[key(n)] for n in names if key(n) in demos), None)
 
 
-def no_demo_message(glossary: Glossary, item: Entry | str) -> str:
-    if isinstance(item, str):
-        return miss_message(glossary, item)
-    return f"'{item.term}' has no demo yet. Demos: mlterms demo --list"
+def no_demo_message(glossary: Glossary, asked: Asked, demos: list[str]) -> str:
+    if asked.entry is None:
+        return miss_message(glossary, asked.text, demos)
+    return f"'{asked.entry.term}' has no demo yet. Demos: mlterms demo --list"
 
 
 def knob_values(out: Output, names: list[str], settings: list[str]) -> dict[str, dict[str, Any]]:

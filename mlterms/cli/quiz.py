@@ -19,8 +19,17 @@ from typing import TYPE_CHECKING, TextIO
 
 import typer
 
-from mlterms.cli.app import ERROR, FOUND, NOT_FOUND, app, complete_term, friendly, state
-from mlterms.cli.commands import miss_message
+from mlterms.cli.common import (
+    ERROR,
+    FOUND,
+    NOT_FOUND,
+    at_most,
+    command,
+    complete_term,
+    friendly,
+    miss_message,
+    state,
+)
 from mlterms.quiz.options import Mode, QuizOptions
 from mlterms.render import Output
 from mlterms.render import quiz as draw
@@ -182,13 +191,17 @@ def practise(out: Output, glossary: Glossary, progress: Progress, options: QuizO
     return FOUND
 
 
-@app.command()
+@command()
 @friendly
 def quiz(
     ctx: typer.Context,
     mode: Mode = typer.Option(Mode.mixed, "--mode", "-m", help="Kind of question."),
-    count: int = typer.Option(10, "--count", "-n", min=1, help="Ask at most this many cards."),
-    new: int = typer.Option(10, "--new", min=0, help="Of which at most this many never seen before."),
+    count: int = typer.Option(
+        10, "--count", "-n", min=1, callback=at_most, help="Ask at most this many cards."
+    ),
+    new: int = typer.Option(
+        10, "--new", min=0, callback=at_most, help="Of which at most this many never seen before."
+    ),
     everything: bool = typer.Option(False, "--all", help="Ignore the schedule: any card may be asked."),
     terms: list[str] | None = typer.Option(
         None,
@@ -198,7 +211,9 @@ def quiz(
         autocompletion=complete_term,
         help="Only these terms (repeat, or a,b).",
     ),
-    seed: int | None = typer.Option(None, "--seed", help="Same seed, same order and options."),
+    seed: int | None = typer.Option(
+        None, "--seed", min=0, max=2**32 - 1, help="Same seed, same order and options."
+    ),
     stats: bool = typer.Option(False, "--stats", help="Show progress: seen, due, retention, hardest terms."),
     reset_all: bool = typer.Option(False, "--reset", help="Forget all progress (asks first)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Don't ask before --reset."),
@@ -232,7 +247,7 @@ def quiz(
     try:
         progress = Progress.open(fuzz=seed is None)
         if stats:
-            raise typer.Exit(show_stats(out, state(ctx).glossary(), progress))
+            raise typer.Exit(show_stats(out, state(ctx).glossary(empty_ok=True), progress))
         if reset_all:
             raise typer.Exit(reset(out, progress, yes))
         options = QuizOptions(mode, count, new, everything, tuple(terms or ()), seed)

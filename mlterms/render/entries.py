@@ -25,10 +25,13 @@ def entry_data(entry: Entry, glossary: Glossary, demo: bool) -> dict:
     }
 
 
-def define(out: Output, glossary: Glossary, entries: list[Entry], demos: set[str]) -> None:
+def define(
+    out: Output, glossary: Glossary, entries: list[Entry], demos: set[str], many: bool = False
+) -> None:
+    """The entries; JSON is an array when `many` terms were asked, else the one entry's object."""
     if out.mode == "json":
         data = [entry_data(e, glossary, e.term in demos) for e in entries]
-        out.json(data[0] if len(data) == 1 else data)
+        out.json(data if many else data[0])
         return
     for i, entry in enumerate(entries):
         if out.rich:
