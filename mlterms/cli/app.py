@@ -51,7 +51,7 @@ class State:
         return self._glossary
 
     def output(self, as_json: bool = False) -> Output:
-        return Output(choose_mode(as_json, self.color), self.color)
+        return Output(choose_mode(as_json, self.color))
 
 
 def state(ctx: typer.Context) -> State:
