@@ -121,9 +121,9 @@ def run_and_draw(out: Output, names: list[str], seed: int, many: bool) -> bool:
         broken |= report is None
         if report is not None:
             reports.append(report)
-            if out.mode != "json":
+            if not out.is_json:
                 draw.report(out, report, first=len(reports) == 1)
-    if out.mode == "json" and reports:
+    if out.is_json and reports:
         draw.json_reports(out, reports, many)
     elif many and reports:
         draw.tally(out, reports)

@@ -54,12 +54,11 @@ def column_blocks(widths: list[int], budget: int, gap: int, keep: int = 0) -> li
     return [[*range(keep), *run] for run in runs]
 
 
-def block_label(columns: list[int], keep: int = 0) -> str:
-    """'columns 3-5' or 'column 6': the indices (from 0) of the data columns of a block."""
-    data = [c - keep for c in columns[keep:]]
-    if not data:
+def block_label(columns: list[int]) -> str:
+    """'columns 3-5' or 'column 6': the indices (from 0) of the columns a block shows."""
+    if not columns:
         return ""
-    return f"column {data[0]}" if len(data) == 1 else f"columns {data[0]}-{data[-1]}"
+    return f"column {columns[0]}" if len(columns) == 1 else f"columns {columns[0]}-{columns[-1]}"
 
 
 def slices(t: Tensor) -> tuple[list[tuple[str, list[list]]], int]:
@@ -106,9 +105,9 @@ def tensor_grid(values: list[list], fmt: Callable[[Any], str]) -> Grid:
 def table_grid(t: Table, budget: int, gap: int) -> Grid:
     """A table's cells formatted per column, and widths that fit the budget if they can.
 
-    Numbers and words are never broken. Each column gets its natural width when the whole table
-    fits (a column costs its width plus gap); else text columns and headers wrap, then widen
-    again from the left while the table fits.
+    Numbers and words are never broken. A text column wraps only where it would not fit in a block
+    beside the row labels (a column costs its width plus gap); headers wrap at words, then widen
+    again while the whole table fits.
     """
     n = max([len(t.columns), *(len(row) for row in t.rows)])
     rows = [list(row) + [None] * (n - len(row)) for row in t.rows]
@@ -118,20 +117,25 @@ def table_grid(t: Table, budget: int, gap: int) -> Grid:
     cells = [[fmts[j](v) for j, v in enumerate(row)] for row in rows]
     header = [clean(t.columns[j]) if j < len(t.columns) else "" for j in range(n)]
     natural = [max(len(s) for s in [header[j], *(row[j] for row in cells)]) for j in range(n)]
-    widths = [text_width([header[j]], [row[j] for row in cells], numeric[j], budget // 2) for j in range(n)]
-    for j in range(n):
+    widths = [text_width([header[0]], [row[0] for row in cells], numeric[0], budget // 2)] if n else []
+    beside = widths[0] + gap if n > 1 and not numeric[0] else 0  # the row labels lead every block
+    widths += [
+        text_width([header[j]], [row[j] for row in cells], numeric[j], budget - beside - gap)
+        for j in range(1, n)
+    ]
+    for j in [*range(1, n), 0][:n]:  # the row labels widen last
         spare = budget - sum(w + gap for w in widths)
         widths[j] = max(widths[j], min(natural[j], widths[j] + spare))
     return Grid(header, list(cells), widths, numeric)
 
 
-def text_width(wrapping: list[str], whole: list[str], numeric: bool, cap: int) -> int:
-    """A column's width: its numbers whole, its words whole, its text wrapped only beyond cap."""
+def text_width(header: list[str], cells: list[str], numeric: bool, cap: int) -> int:
+    """A column's width: its numbers and words whole, its text wrapped only beyond cap; a header
+    may wrap down to the width of the cells."""
+    words = max(map(longest_word, header + cells), default=0)
     if numeric:
-        return max(max(map(len, whole), default=0), max((longest_word(s) for s in wrapping), default=0))
-    cells = wrapping + whole
-    longest = max(map(len, cells), default=0)
-    return max(min(longest, max(cap, MIN_TEXT)), max(map(longest_word, cells), default=0))
+        return max(max(map(len, cells), default=0), words)
+    return max(min(max(map(len, cells), default=0), cap), words)
 
 
 def longest_word(s: str) -> int:

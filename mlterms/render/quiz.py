@@ -6,11 +6,11 @@ text, so `mlterms quiz --json | jq` still shows the user what to answer.
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
+from typing import IO
 
 from mlterms.quiz import RATINGS, Question, Result, Session
-from mlterms.render import Output, clean, plural, text
+from mlterms.render import Output, bullet_grid, clean, plural, text
 
 HINTS = {
     "choice": "answer [1-4 or a term]: ",
@@ -24,16 +24,14 @@ def prompt(stage: str, options: int = 4) -> str:
     return HINTS[stage].replace("1-4", f"1-{options}")
 
 
-def stream(out: Output):
+def stream(out: Output) -> IO[str]:
     """Where the conversation goes: stderr when stdout is reserved for JSON."""
-    return sys.stderr if out.mode == "json" else sys.stdout
+    return out.stream
 
 
 def say(out: Output, lines: list[str]) -> None:
-    """Plain lines to the conversation stream."""
-    target = stream(out)
-    target.write("".join(clean(line) + "\n" for line in lines))
-    target.flush()
+    """Plain lines to the conversation stream, wrapped at words on a terminal."""
+    out.say(lines)
 
 
 def styled(*parts: tuple[str, str]):
@@ -79,12 +77,7 @@ def question_panel(q: Question, number: int, total: int):
     if q.mode == "recall":
         body = styled(("what is ", "dim"), (q.entry.term, "bold cyan"), ("?", "dim"))
         return Panel(body, title=title, title_align="left")
-    bullets = Table.grid(padding=(0, 1))
-    bullets.add_column(style="cyan", no_wrap=True)
-    bullets.add_column(ratio=1)
-    for bullet in q.clue:
-        bullets.add_row("•", text(bullet))
-    parts = [text("which term is this?", "dim"), bullets]
+    parts = [text("which term is this?", "dim"), bullet_grid(q.clue)]
     if q.options:
         options = Table.grid(padding=(0, 1))
         options.add_column(style="bold yellow", justify="right")
@@ -107,15 +100,8 @@ def reveal(out: Output, q: Question) -> None:
     if not out.rich:
         say(out, [f"{q.entry.term}:", *(f"  - {b}" for b in q.entry.definition)])
         return
-    from rich.table import Table
-
-    bullets = Table.grid(padding=(0, 1))
-    bullets.add_column(style="cyan", no_wrap=True)
-    bullets.add_column(ratio=1)
-    for bullet in q.entry.definition:
-        bullets.add_row("•", text(bullet))
     out.print(text(q.entry.term, "bold cyan"))
-    out.print(bullets)
+    out.print(bullet_grid(q.entry.definition))
 
 
 def verdict(result: Result) -> tuple[str, str]:
@@ -155,7 +141,7 @@ def feedback(out: Output, result: Result, now: datetime) -> None:
 
 def summary(out: Output, session: Session, now: datetime) -> None:
     """Asked, correct, and the terms to review with their next due dates; JSON with --json."""
-    if out.mode == "json":
+    if out.is_json:
         out.json(session.as_dict())
         return
     score = f"{session.correct} of {session.asked} right" if session.asked else "no answers recorded"
@@ -186,7 +172,7 @@ def review_table(review: list[tuple[str, str]]):
 
 def nothing_due(out: Output, data: dict, now: datetime) -> None:
     """No card to ask: when the next one is due, and how to practise anyway."""
-    if out.mode == "json":
+    if out.is_json:
         out.json({"asked": 0, "correct": 0, "results": []})
     nxt = data["next_due"]
     line = "Nothing due"
@@ -225,7 +211,7 @@ def hard_line(card: dict, now: datetime) -> str:
 
 
 def stats(out: Output, data: dict, now: datetime) -> None:
-    if out.mode == "json":
+    if out.is_json:
         out.json(data)
         return
     rows = stats_rows(data, now)

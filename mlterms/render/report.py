@@ -174,7 +174,7 @@ def plain_table(t: Table, width: int) -> list[str]:
     blocks = grid.blocks(width + 2, 2, keep)
     lines = wrap(t.title, width) if t.title else []
     for i, block in enumerate(blocks):
-        lines += ([""] if i else []) + ([block_label(block, keep)] if len(blocks) > 1 else [])
+        lines += ([""] if i else []) + ([block_label(block[keep:])] if len(blocks) > 1 else [])
         lines += table_row(grid, block, grid.header)
         lines.append("  ".join("-" * grid.widths[c] for c in block))
         for row in grid.rows:
@@ -218,7 +218,7 @@ def plain_heatmap(h: Heatmap, width: int) -> list[str]:
     lines = wrap(h.title, width)
     for block in column_blocks(widths, width + 2, 2, keep=1):
         cols = [c - 1 for c in block[1:]]
-        lines += [block_label(block, 1)] if len(widths) - 1 > len(cols) else []
+        lines += [block_label(cols)] if len(widths) - 1 > len(cols) else []
         lines.append(" " * widths[0] + "  " + "  ".join(heads[c].rjust(cell_width) for c in cols))
         for name, r in zip(names, rows, strict=True):
             row = ["⋮" if r is None else cells[r][c] if c < len(cells[r]) else "" for c in cols]

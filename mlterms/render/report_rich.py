@@ -105,7 +105,7 @@ def rich_table(t: Table, width: int) -> list:
     blocks = grid.blocks(width + 1, 3, keep)  # one space each side of a cell, one between cells
     parts = [text(t.title, "bold")] if t.title else []
     for block in blocks:
-        parts += [text(block_label(block, keep), "dim")] if len(blocks) > 1 else []
+        parts += [text(block_label(block[keep:]), "dim")] if len(blocks) > 1 else []
         table = RichTable(box=box.SIMPLE_HEAD, show_edge=False, header_style="bold")
         for c in block:
             num = grid.numeric[c]
@@ -149,7 +149,7 @@ def rich_heatmap(h: Heatmap, width: int) -> list:
     blocks = column_blocks([max(map(len, names))] + [cell_width] * n, width, 0, keep=1)
     for block in blocks:
         cols = [c - 1 for c in block[1:]]
-        parts += [text(block_label(block, 1), "dim")] if len(blocks) > 1 else []
+        parts += [text(block_label(cols), "dim")] if len(blocks) > 1 else []
         table = RichTable(box=None, padding=0)
         table.add_column("", style="bold", no_wrap=True)
         for c in cols:
