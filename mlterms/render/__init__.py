@@ -169,13 +169,14 @@ def wrap_plain(line: str, width: int | None, hang: bool = True) -> list[str]:
     """A line wrapped at word boundaries to width (None: kept whole), never breaking a word or URL.
 
     With hang, continuation lines are indented under the text after a leading bullet
-    ('  - ', '2) ') or label ('see also: '), so bullets read as blocks.
+    ('  - ', '2) '), or by two after a label ('see also: '), so bullets and fields read as blocks.
     """
     if width is None or len(line) <= width:
         return [line]
     lead = re.match(r"\s*", line).group()
     bullet = re.match(r"\s*(?:[-•*]|\d+\))\s+", line) if hang else None
-    rest = " " * len(bullet.group()) if bullet else lead + ("  " if hang else "")
+    labelled = hang and re.match(r"\s*[a-z][a-z ]*: ", line)
+    rest = " " * len(bullet.group()) if bullet else lead + ("  " if labelled else "")
     return textwrap.wrap(
         line[len(lead) :],
         width,

@@ -76,9 +76,9 @@ def entry_panel(entry: Entry, demo: bool, width: int):
     ]
     subtitle, shown = aliases_border(entry.aliases, width)
     if shown < len(entry.aliases):  # the border could not hold them all: every one is inside
-        parts.insert(0, text("aka: " + ", ".join(entry.aliases), "dim"))
+        parts.insert(0, field("aka:", ", ".join(entry.aliases)))
     if entry.see_also:
-        parts.append(text("see also: " + ", ".join(entry.see_also), "dim"))
+        parts.append(field("see also:", ", ".join(entry.see_also)))
     for source in entry.sources:
         if len("source: " + clean(source)) <= inner:
             parts.append(text(f"source: {source}", "dim"))
@@ -89,6 +89,17 @@ def entry_panel(entry: Entry, demo: bool, width: int):
     title = text(entry.term, "bold")
     panel = Panel(Group(*parts), title=title, title_align="left", subtitle=subtitle, subtitle_align="right")
     return panel, [line for label, url in dict.fromkeys(below) for line in link_lines(label, url, width)]
+
+
+def field(label: str, value: str):
+    """'label value', the value wrapping under itself rather than under the label."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, style="dim")
+    grid.add_column(ratio=1, style="dim")
+    grid.add_row(label, text(value))
+    return grid
 
 
 def link_lines(label: str, url: str, width: int) -> list:
