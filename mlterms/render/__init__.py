@@ -138,8 +138,12 @@ class Output:
             self._console = console
         return self._console
 
-    def print(self, *renderables: Any, crop: bool = True) -> None:
-        self.console.print(*renderables, crop=crop)
+    def print(self, *renderables: Any) -> None:
+        self.console.print(*renderables)
+
+    def unbroken(self, renderable: Any) -> None:
+        """One line that is never wrapped or cut, however wide (a URL): the terminal folds it."""
+        self.console.print(renderable, no_wrap=True, overflow="ignore", crop=False)
 
     def line(self, text: str = "") -> None:
         sys.stdout.write(text + "\n")

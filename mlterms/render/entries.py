@@ -38,7 +38,7 @@ def define(out: Output, glossary: Glossary, entries: list[Entry], demos: set[str
             panel, below = entry_panel(entry, entry.term in demos, out.width)
             out.print(panel)
             for line in below:
-                out.print(line, crop=False)  # a URL wider than the terminal stays one line
+                out.unbroken(line)  # a URL wider than the terminal stays one line
         else:
             if i:
                 out.line()
@@ -103,15 +103,10 @@ def field(label: str, value: str):
 
 
 def link_lines(label: str, url: str, width: int) -> list:
-    """'label url' on one line, or the label and then the URL on a line of its own, never wrapped."""
-    lines = (
-        [text(label + url, "dim")]
-        if len(clean(label + url)) <= width
-        else [text(label.strip(), "dim"), text(url)]
-    )
-    for line in lines:
-        line.no_wrap, line.overflow = True, "ignore"
-    return [line for line in lines if line.plain]
+    """'label url' on one line, or the label and then the URL on a line of its own."""
+    if len(clean(label + url)) <= width:
+        return [text(label, "dim") + text(url)]
+    return [text(label.strip(), "dim"), text(url)] if label.strip() else [text(url)]
 
 
 def aliases_border(aliases: list[str], width: int):
