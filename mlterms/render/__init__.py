@@ -138,8 +138,9 @@ class Output:
             self._console = console
         return self._console
 
-    def print(self, *renderables: Any) -> None:
-        self.console.print(*renderables)
+    def print(self, *renderables: Any, crop: bool = True) -> None:
+        """Rich renderables; crop=False lets a word wider than the width (a URL) run past it."""
+        self.console.print(*renderables, crop=crop)
 
     def unbroken(self, renderable: Any) -> None:
         """One line that is never wrapped or cut, however wide (a URL): the terminal folds it."""

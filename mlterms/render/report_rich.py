@@ -25,7 +25,7 @@ from mlterms.render.grids import (
 )
 from mlterms.render.numbers import flatten, formatter, number
 from mlterms.render.plots import PALETTE, chart, has_points
-from mlterms.render.report import status, verdict
+from mlterms.render.report import status, verdict, wrap
 
 VIRIDIS = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
 NARROW = 60  # narrower than this, checks are listed one under another, not in a table
@@ -34,11 +34,11 @@ RULE_ROOM = 6  # a rule's title needs this much beside it: the ends of the rule 
 
 def rich_report(out: Output, r: Report) -> None:
     for part in rich_parts(r, out.width):
-        out.print(part)  # one at a time: print(*parts) would join texts on one line
+        out.print(part, crop=False)  # one at a time: print(*parts) would join texts on one line
 
 
 def rich_parts(r: Report, width: int) -> list:
-    parts = [*rule(r.term, "bold", "magenta", width, "center", "━"), text(r.summary, "italic")]
+    parts = [*rule(r.term, "bold", "magenta", width, "center", "━"), prose(r.summary, "italic", width)]
     for section in r.sections:
         parts += [text(""), *rule(section.title, "bold cyan", "cyan", width, "left", "─")]
         for item in section.items:
@@ -57,7 +57,17 @@ def rule(title: str, style: str, colour: str, width: int, align: str, characters
 
 
 def rich_note(n: Note, width: int) -> list:
-    return [text(n.text, "dim")]
+    return [prose(n.text, "dim", width)]
+
+
+def prose(s: str, style: str, width: int):
+    """Text wrapped at words beforehand, so that a word wider than the width (a URL) is never
+    folded, as Rich would. (In a Group, the Text keeps its overflow, which print() would drop.)"""
+    from rich.console import Group
+
+    lines = text("\n".join(wrap(s, width)), style)
+    lines.overflow = "ignore"
+    return Group(lines)
 
 
 def rich_scalar(s: Scalar, width: int) -> list:
