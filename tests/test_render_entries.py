@@ -99,3 +99,29 @@ def test_plain_define_wraps_at_words_on_a_terminal_with_a_hanging_indent(capsys,
 def test_plain_define_in_a_pipe_is_one_line_per_bullet(capsys, notes):
     lines = draw_define(capsys, notes, 40, Mode.PLAIN, tty=False).splitlines()
     assert [line[2:] for line in lines if line.startswith("- ")] == notes.entries[0].definition
+
+
+def run_in_terminal(args: list[str], columns: int, **env: str) -> str:
+    """The screen text of a command run in a real pseudo-terminal of the given width."""
+    import os
+    import sys
+
+    pexpect = pytest.importorskip("pexpect")
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
+    environ.update(TERM="xterm-256color", **env)
+    child = pexpect.spawn(
+        sys.executable, ["-m", "mlterms", *args], env=environ, encoding="utf-8", dimensions=(50, columns), timeout=60
+    )
+    out = child.read()
+    child.close()
+    return visible(out).replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("columns", [40, 80])
+def test_no_color_in_a_real_terminal_wraps_define_at_words(columns):
+    out = run_in_terminal(["define", "dropout"], columns, NO_COLOR="1")
+    assert "\x1b" not in out and "╭" not in out  # plain: no colour, no panel
+    lines = out.splitlines()
+    assert all(len(line) <= columns for line in lines if "https://" not in line)
+    assert any(line.startswith("  ") for line in lines)  # a bullet's hanging indent
+    assert any("https://developers.google.com/" in line and line.endswith("regularization") for line in lines)

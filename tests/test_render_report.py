@@ -108,3 +108,15 @@ def test_columns_unset_means_80(runner, monkeypatch):
     out = runner.invoke(app, ["demo", "convolution"]).stdout
     assert max(map(len, out.splitlines())) <= 80 and out.startswith("== convolution " + "=" * 10)
     assert len(out.splitlines()[0]) == 80
+
+
+def test_a_demo_in_a_real_40_column_terminal_keeps_every_number(runner):
+    from .test_render_entries import run_in_terminal
+
+    out = run_in_terminal(["demo", "convolution"], 40)
+    assert "╭" in out and max(map(len, out.splitlines())) <= 40
+    data = json.loads(runner.invoke(app, ["demo", "convolution", "--json"]).stdout)
+    shown = numbers_in(out)
+    tensors = [i for s in data["sections"] for i in s["items"] if i["kind"] == "tensor"]
+    values = [v for t in tensors for v in re.findall(r"-?\d+\.?\d*(?:e[-+]?\d+)?", json.dumps(t["values"]))]
+    assert all(any(abs(s - float(v)) <= 1e-3 * abs(float(v)) + 5e-4 for s in shown) for v in values)
