@@ -178,7 +178,7 @@ def wrap_plain(line: str, width: int | None, hang: bool = True) -> list[str]:
     """
     if width is None or len(line) <= width:
         return [line]
-    lead = re.match(r"\s*", line).group()
+    lead = line[: len(line) - len(line.lstrip())]
     bullet = re.match(r"\s*(?:[-•*]|\d+\))\s+", line) if hang else None
     labelled = hang and re.match(r"\s*[a-z][a-z ]*: ", line)
     rest = " " * len(bullet.group()) if bullet else lead + ("  " if labelled else "")

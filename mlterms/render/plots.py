@@ -15,15 +15,15 @@ MAX_PLOT_WIDTH = 100
 
 def chart(p: Plot, width: int, color: bool) -> str:
     """The plot as a plotext line chart: coloured hd markers, or one plain character per series."""
-    import plotext
+    import plotext  # type: ignore[import-untyped]
 
     fig = plotext.figure
     fig.clear.all()
     fig.plot_size(min(width, MAX_PLOT_WIDTH), PLOT_HEIGHT)
     fig.theme("simple" if color else "colorless")
     fig.legend(False)
-    for i, ys in enumerate(p.series.values()):
-        points = [(x, y) for x, y in zip(p.x, ys, strict=False) if math.isfinite(x) and math.isfinite(y)]
+    for i, series in enumerate(p.series.values()):
+        points = [(x, y) for x, y in zip(p.x, series, strict=False) if math.isfinite(x) and math.isfinite(y)]
         if points:
             xs, ys = zip(*points, strict=True)
             fig.draw(fig.signal(list(xs), list(ys), marker=plot_marker(plotext, i, color)).lines())

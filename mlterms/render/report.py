@@ -14,7 +14,9 @@ JSON keeps every number (see render/numbers.py for NaN and the infinities).
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from dataclasses import asdict
+from typing import Any
 
 from mlterms.demos.report import Check, Heatmap, Note, Plot, Report, Scalar, Table, Tensor
 from mlterms.render import Output, clean, plural, text
@@ -267,7 +269,7 @@ def verdict(r: Report) -> str:
     return f"{r.term}: {plural(len(r.checks), 'check')}, all ok"
 
 
-PLAIN = {
+PLAIN: dict[str, Callable[[Any, int], list[str]]] = {
     "note": plain_note,
     "scalar": plain_scalar,
     "tensor": plain_tensor,

@@ -6,6 +6,9 @@ blocks of columns with their indices, and a heading too long for one line wraps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Literal
+
 from mlterms.demos.report import Check, Heatmap, Note, Plot, Report, Scalar, Table, Tensor
 from mlterms.render import Output, text
 from mlterms.render.grids import (
@@ -47,7 +50,14 @@ def rich_parts(r: Report, width: int) -> list:
     return [*parts, text(verdict(r), "bold green" if r.passed else "bold red"), text("")]
 
 
-def rule(title: str, style: str, colour: str, width: int, align: str, characters: str) -> list:
+def rule(
+    title: str,
+    style: str,
+    colour: str,
+    width: int,
+    align: Literal["left", "center", "right"],
+    characters: str,
+) -> list:
     """A Rich Rule with the title in it; a title too long for it wraps above, the rest in the rule."""
     from rich.rule import Rule
 
@@ -218,7 +228,7 @@ def rich_checks(checks: list[Check], width: int) -> list:
     return [table]
 
 
-RICH = {
+RICH: dict[str, Callable[[Any, int], list]] = {
     "note": rich_note,
     "scalar": rich_scalar,
     "tensor": rich_tensor,
