@@ -117,12 +117,13 @@ def table_grid(t: Table, budget: int, gap: int) -> Grid:
     cells = [[fmts[j](v) for j, v in enumerate(row)] for row in rows]
     header = [clean(t.columns[j]) if j < len(t.columns) else "" for j in range(n)]
     natural = [max(len(s) for s in [header[j], *(row[j] for row in cells)]) for j in range(n)]
-    widths = [text_width([header[0]], [row[0] for row in cells], numeric[0], budget // 2)] if n else []
-    beside = widths[0] + gap if n > 1 and not numeric[0] else 0  # the row labels lead every block
-    widths += [
-        text_width([header[j]], [row[j] for row in cells], numeric[j], budget - beside - gap)
-        for j in range(1, n)
-    ]
+    widths = [text_width([header[j]], [row[j] for row in cells], numeric[j], budget // 2) for j in range(n)]
+    if n > 1 and not numeric[0]:  # the row labels lead every block: leave room for the widest column
+        room = budget - 2 * gap - max(widths[1:])
+        widths[0] = text_width([header[0]], [row[0] for row in cells], False, min(budget // 2, room))
+    beside = widths[0] + gap if n > 1 and not numeric[0] else 0
+    for j in range(1, n):
+        widths[j] = text_width([header[j]], [row[j] for row in cells], numeric[j], budget - beside - gap)
     for j in [*range(1, n), 0][:n]:  # the row labels widen last
         spare = budget - sum(w + gap for w in widths)
         widths[j] = max(widths[j], min(natural[j], widths[j] + spare))
