@@ -110,7 +110,12 @@ def run_in_terminal(args: list[str], columns: int, **env: str) -> str:
     environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
     environ.update(TERM="xterm-256color", **env)
     child = pexpect.spawn(
-        sys.executable, ["-m", "mlterms", *args], env=environ, encoding="utf-8", dimensions=(50, columns), timeout=60
+        sys.executable,
+        ["-m", "mlterms", *args],
+        env=environ,
+        encoding="utf-8",
+        dimensions=(50, columns),
+        timeout=60,
     )
     out = child.read()
     child.close()
