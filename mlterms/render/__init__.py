@@ -159,11 +159,6 @@ class Output:
         self.stream.write("".join(line + "\n" for line in wrapped))
         self.stream.flush()
 
-    def write(self, text: str) -> None:
-        """Text as is to the conversation stream (a prompt, a newline)."""
-        self.stream.write(text)
-        self.stream.flush()
-
     def error(self, message: str) -> None:
         """One line on stderr: 'mlterms: <message>'."""
         sys.stderr.write(f"mlterms: {clean(message)}\n")
