@@ -50,7 +50,7 @@ def define(
     out = state(ctx).output(as_json)
     for miss in dict.fromkeys(a.text for a in asked if not a.found):
         out.error(miss_message(glossary, miss))
-    if entries or (len(asked) > 1 and out.mode == "json"):  # JSON: an array for several asked
+    if entries or (len(asked) > 1 and out.is_json):  # JSON: an array for several asked
         draw.define(out, glossary, entries, demo_names(), many=len(asked) > 1)
     raise typer.Exit(FOUND if all(a.found for a in asked) else NOT_FOUND)
 

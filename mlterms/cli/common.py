@@ -59,7 +59,7 @@ class State:
         return self._glossary if empty_ok else with_entries(self._glossary)
 
     def output(self, as_json: bool = False) -> Output:
-        return Output(choose_mode(as_json, self.color), self.color)
+        return Output(choose_mode(as_json, self.color))
 
 
 def state(ctx: _click.Context) -> State:
@@ -76,7 +76,7 @@ def state(ctx: _click.Context) -> State:
 
 def on_terminal(out: Output) -> bool:
     """True when results are shown to a person: not JSON, and Rich or stdout a terminal."""
-    return out.mode != "json" and (out.rich or sys.stdout.isatty())
+    return not out.is_json and (out.rich or sys.stdout.isatty())
 
 
 def friendly(fn):

@@ -206,7 +206,7 @@ def show_knobs(out: Output, names: list[str], many: bool) -> bool:
     from mlterms.render.knobs import knobs
 
     found = {name: params(name) for name in names}
-    if not any(found.values()) and out.mode != "json":
+    if not any(found.values()) and not out.is_json:
         out.error(f"{'this demo has' if len(names) == 1 else 'these demos have'} no knobs")
         return False
     knobs(out, found, many)
@@ -241,9 +241,9 @@ def run_and_draw(out: Output, names: list[str], plan: Plan, many: bool) -> tuple
             reports.append(report)
             if plan.exercise:
                 right &= quiz(out, report)
-            if out.mode != "json":
+            if not out.is_json:
                 draw.report(out, report, first=len(reports) == 1 or plan.exercise)
-    if out.mode == "json" and reports:
+    if out.is_json and reports:
         draw.json_reports(out, reports, many)
     elif many and reports:
         draw.tally(out, reports)

@@ -160,7 +160,7 @@ def reset(out: Output, progress: Progress, yes: bool) -> int:
             draw.say(out, ["Nothing reset."])
             return NOT_FOUND
     kept = progress.reset(utcnow())
-    if out.mode == "json":
+    if out.is_json:
         out.json({"reset": True, "kept": str(kept)})
     else:
         draw.say(out, [f"Progress reset. The old state is kept as {kept}."])

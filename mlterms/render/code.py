@@ -13,7 +13,7 @@ def piece_data(p: Piece) -> dict:
 
 def code(out: Output, found: dict[str, list[Piece]], many: bool) -> None:
     """One object {"term", "pieces"} per demo (an array of them when several were named)."""
-    if out.mode == "json":
+    if out.is_json:
         data = [{"term": name, "pieces": [piece_data(p) for p in ps]} for name, ps in found.items()]
         out.json(data if many else data[0])
         return

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mlterms.glossary import Entry, Glossary
-from mlterms.render import Output, clean, joined, text
+from mlterms.render import Output, bullet_grid, clean, joined, text, urls, wrap_plain
 
 if TYPE_CHECKING:
     from mlterms.check import Finding
 
 NO_DEFINITION = "(no definition yet)"
+DEMO_HINT = "demo: mlterms demo "  # the same words on a terminal and in a pipe
+PANEL_FRAME = 4  # a panel's borders and padding, left and right
 
 
 def entry_data(entry: Entry, glossary: Glossary, demo: bool) -> dict:
@@ -29,20 +31,26 @@ def define(
     out: Output, glossary: Glossary, entries: list[Entry], demos: set[str], many: bool = False
 ) -> None:
     """The entries; JSON is an array when `many` terms were asked, else the one entry's object."""
-    if out.mode == "json":
+    if out.is_json:
         data = [entry_data(e, glossary, e.term in demos) for e in entries]
         out.json(data if many else data[0])
         return
+    width = out.wrap_width()
     for i, entry in enumerate(entries):
         if out.rich:
-            out.print(entry_panel(entry, entry.term in demos))
+            panel, below = entry_panel(entry, entry.term in demos, out.width)
+            out.print(panel)
+            for line in below:
+                out.unbroken(line)  # a URL wider than the terminal stays one line
         else:
             if i:
                 out.line()
-            out.line("\n".join(entry_lines(entry, entry.term in demos)))
+            lines = entry_lines(entry, entry.term in demos)
+            out.line("\n".join(wrapped for line in lines for wrapped in wrap_plain(line, width)))
 
 
 def entry_lines(entry: Entry, demo: bool) -> list[str]:
+    """The entry as plain lines: in a pipe one per bullet or field, so grep and cut keep working."""
     lines = [clean(entry.term)]
     if entry.aliases:
         lines.append("aka: " + clean(", ".join(entry.aliases)))
@@ -51,56 +59,113 @@ def entry_lines(entry: Entry, demo: bool) -> list[str]:
         lines.append("see also: " + clean(", ".join(entry.see_also)))
     lines += [f"source: {clean(s)}" for s in entry.sources]
     if demo:
-        lines.append(f"demo: mlterms demo {clean(entry.term)}")
+        lines.append(DEMO_HINT + clean(entry.term))
     return lines
 
 
-def entry_panel(entry: Entry, demo: bool):
+def entry_panel(entry: Entry, demo: bool, width: int):
+    """The entry in a panel, and the lines to print below it: links too long to fit inside.
+
+    A URL is never broken: a source that does not fit on one line of the panel, and any URL in
+    a bullet wider than the panel, is also printed whole below the border.
+    """
     from rich.console import Group
     from rich.panel import Panel
+
+    inner = width - PANEL_FRAME
+    parts: list = [bullet_grid(entry.definition or [NO_DEFINITION], "" if entry.definition else "dim italic")]
+    below: list[tuple[str, str]] = [
+        ("", url) for b in entry.definition for url in urls(b) if len(url) > inner - 2
+    ]
+    subtitle, shown = aliases_border(entry.aliases, width)
+    if shown < len(entry.aliases):  # the border could not hold them all: every one is inside
+        parts.insert(0, field("aka:", ", ".join(entry.aliases)))
+    if entry.see_also:
+        parts.append(field("see also:", ", ".join(entry.see_also)))
+    for source in entry.sources:
+        if len("source: " + clean(source)) <= inner:
+            parts.append(text(f"source: {source}", "dim"))
+        else:
+            below.append(("source: ", source))
+    if demo:
+        parts.append(text(DEMO_HINT + entry.term, "green"))
+    title = text(entry.term, "bold")
+    panel = Panel(Group(*parts), title=title, title_align="left", subtitle=subtitle, subtitle_align="right")
+    return panel, [line for label, url in dict.fromkeys(below) for line in link_lines(label, url, width)]
+
+
+def field(label: str, value: str):
+    """'label value', the value wrapping under itself rather than under the label."""
     from rich.table import Table
 
-    bullets = Table.grid(padding=(0, 1))
-    bullets.add_column(style="cyan", no_wrap=True)
-    bullets.add_column(ratio=1)
-    for bullet in entry.definition or [NO_DEFINITION]:
-        bullets.add_row("•", text(bullet, "" if entry.definition else "dim italic"))
-    parts = [bullets]
-    if entry.see_also:
-        parts.append(text("see also: " + ", ".join(entry.see_also), "dim"))
-    parts += [text(f"source: {s}", "dim") for s in entry.sources]
-    if demo:
-        parts.append(text(f"try: mlterms demo {entry.term}", "green"))
-    subtitle = text("aka " + ", ".join(entry.aliases), "dim") if entry.aliases else None
-    title = text(entry.term, "bold")
-    return Panel(Group(*parts), title=title, title_align="left", subtitle=subtitle, subtitle_align="right")
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, style="dim")
+    grid.add_column(ratio=1, style="dim")
+    grid.add_row(label, text(value))
+    return grid
+
+
+def link_lines(label: str, url: str, width: int) -> list:
+    """'label url' on one line, or the label and then the URL on a line of its own."""
+    if len(clean(label + url)) <= width:
+        return [text(label, "dim") + text(url)]
+    return [text(label.strip(), "dim"), text(url)] if label.strip() else [text(url)]
+
+
+def aliases_border(aliases: list[str], width: int):
+    """'aka a, b, c' for the panel's lower border, with '…' after the last alias that fits.
+
+    Returns the Rich text (None without aliases) and how many aliases it shows.
+    """
+    budget = width - PANEL_FRAME - 4  # the corners and the spaces around the text
+    shown = len(aliases)
+    while (
+        shown
+        and len(clean("aka " + ", ".join(aliases[:shown]) + (", …" if shown < len(aliases) else ""))) > budget
+    ):
+        shown -= 1
+    if not aliases:
+        return None, 0
+    words = "aka " + ", ".join(aliases[:shown]) + (", …" if 0 < shown < len(aliases) else "")
+    return text(words if shown else "aka …", "dim"), shown
 
 
 def listing(out: Output, glossary: Glossary, demos: set[str]) -> None:
-    if out.mode == "json":
+    if out.is_json:
         out.json([entry_data(e, glossary, e.term in demos) for e in glossary.entries])
     elif out.rich:
-        out.print(entries_table(glossary, demos))
+        out.print(entries_table(glossary, demos, out.width))
     else:
         for entry in glossary.entries:
             out.line(clean(entry.term))
 
 
-def entries_table(glossary: Glossary, demos: set[str]):
+LIST_FRAME = 4 + 2 * 3  # a table's four vertical lines, and one space each side of its three cells
+MIN_PREVIEW = 12  # narrower than this, the definition column is left out
+
+
+def entries_table(glossary: Glossary, demos: set[str], width: int):
+    """Every term whole (wrapped at words if it must), the demo column, and a preview of the
+    definition in the space left."""
     from rich.table import Table
 
+    firsts = [e.definition[0] if e.definition else NO_DEFINITION for e in glossary.entries]
+    longest = max((len(clean(e.term)) for e in glossary.entries), default=4)
+    term_width = max(4, min(longest, width - LIST_FRAME - 4))
+    preview = min(max((len(clean(f)) for f in firsts), default=0), width - LIST_FRAME - 4 - term_width)
     table = Table(title=text(f"{len(glossary.entries)} terms in {glossary.path}", "dim"), expand=False)
-    table.add_column("term", style="bold", no_wrap=True)
-    table.add_column("definition", ratio=1, overflow="ellipsis", no_wrap=True)
-    table.add_column("demo", justify="center", style="green")
-    for entry in glossary.entries:
-        first = entry.definition[0] if entry.definition else NO_DEFINITION
-        table.add_row(text(entry.term), text(first), "✓" if entry.term in demos else "")
+    table.add_column("term", style="bold", width=term_width, overflow="fold")
+    if preview >= MIN_PREVIEW:
+        table.add_column("definition", width=preview, overflow="ellipsis", no_wrap=True)
+    table.add_column("demo", justify="center", style="green", width=4, no_wrap=True)
+    for entry, first in zip(glossary.entries, firsts, strict=True):
+        cells = [text(entry.term)] + ([text(first)] if preview >= MIN_PREVIEW else [])
+        table.add_row(*cells, "✓" if entry.term in demos else "")
     return table
 
 
 def findings(out: Output, path: str, found: list[Finding]) -> None:
-    if out.mode == "json":
+    if out.is_json:
         out.json({"path": path, "findings": [f.as_dict() for f in found]})
         return
     for f in found:

@@ -7,14 +7,13 @@ and one line per row when it is a matrix; long rows wrap under their name.
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from typing import Any
 
 from mlterms.demos.answers import Graded, flat
 from mlterms.demos.report import Exercise, Report, shape_of
 from mlterms.render import Output, clean, plural
-from mlterms.render.report import flatten, formatter, number, plain_width
+from mlterms.render.numbers import flatten, formatter, number
 
 PROMPT = "your answer: "
 HINT = "Type a number, or numbers separated by spaces or commas (Enter if you don't know)."
@@ -22,11 +21,11 @@ HINT = "Type a number, or numbers separated by spaces or commas (Enter if you do
 
 def stream(out: Output):
     """Where the conversation goes: stderr when stdout is reserved for JSON."""
-    return sys.stderr if out.mode == "json" else sys.stdout
+    return out.stream
 
 
 def width(out: Output) -> int:
-    return out.console.width if out.rich else plain_width()
+    return out.width
 
 
 def given_lines(name: str, value: Any, width: int) -> list[str]:

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from mlterms.demos.report import Report
-from mlterms.render import Output
+from mlterms.render import Mode, Output
 
 WIDTH = 100  # columns: wide enough for the reports, narrow enough for a slide
 
@@ -23,7 +23,7 @@ class Recording(Output):
     """A Rich Output that draws into memory, to be exported."""
 
     def __init__(self) -> None:
-        super().__init__("rich", "always")
+        super().__init__(Mode.RICH, width=WIDTH, tty=True)
         from rich.console import Console
 
         self._console = Console(

@@ -6,7 +6,7 @@ import shlex
 
 from mlterms.demos.registry import Param
 from mlterms.render import Output, clean, text
-from mlterms.render.report import number
+from mlterms.render.numbers import number
 
 
 def param_data(p: Param) -> dict:
@@ -35,7 +35,7 @@ def cells(p: Param) -> list[str]:
 
 def knobs(out: Output, found: dict[str, tuple[Param, ...]], many: bool) -> None:
     """The knobs of each demo: for one demo a list of knobs, for several one object per demo."""
-    if out.mode == "json":
+    if out.is_json:
         data = [{"term": name, "params": [param_data(p) for p in ps]} for name, ps in found.items()]
         out.json(data if many else data[0]["params"])
     elif out.rich:

@@ -6,12 +6,11 @@ text, so `mlterms quiz --json | jq` still shows the user what to answer.
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from mlterms.quiz.cards import RATINGS
-from mlterms.render import Output, clean, plural, text
+from mlterms.render import Output, bullet_grid, clean, plural, text
 
 if TYPE_CHECKING:  # the quiz's classes, for annotations only: importing them loads FSRS
     from mlterms.quiz.questions import Question
@@ -44,16 +43,14 @@ def asked(q: Question) -> str:
     return f"{q.entry.article} {q.entry.term}" if q.entry.article else q.entry.term
 
 
-def stream(out: Output):
+def stream(out: Output) -> IO[str]:
     """Where the conversation goes: stderr when stdout is reserved for JSON."""
-    return sys.stderr if out.mode == "json" else sys.stdout
+    return out.stream
 
 
 def say(out: Output, lines: list[str]) -> None:
-    """Plain lines to the conversation stream."""
-    target = stream(out)
-    target.write("".join(clean(line) + "\n" for line in lines))
-    target.flush()
+    """Plain lines to the conversation stream, wrapped at words on a terminal."""
+    out.say(lines)
 
 
 def styled(*parts: tuple[str, str]):
@@ -100,12 +97,7 @@ def question_panel(q: Question, number: int, total: int):
         article = f"{q.entry.article} " if q.entry.article else ""
         body = styled(("what is " + article, "dim"), (q.entry.term, "bold cyan"), ("?", "dim"))
         return Panel(body, title=title, title_align="left")
-    bullets = Table.grid(padding=(0, 1))
-    bullets.add_column(style="cyan", no_wrap=True)
-    bullets.add_column(ratio=1)
-    for bullet in q.clue:
-        bullets.add_row("•", text(bullet))
-    parts = [text("which term is this?", "dim"), bullets]
+    parts = [text("which term is this?", "dim"), bullet_grid(q.clue)]
     if q.options:
         options = Table.grid(padding=(0, 1))
         options.add_column(style="bold yellow", justify="right")
@@ -128,15 +120,8 @@ def reveal(out: Output, q: Question) -> None:
     if not out.rich:
         say(out, [f"{q.entry.term}:", *(f"  - {b}" for b in q.entry.definition)])
         return
-    from rich.table import Table
-
-    bullets = Table.grid(padding=(0, 1))
-    bullets.add_column(style="cyan", no_wrap=True)
-    bullets.add_column(ratio=1)
-    for bullet in q.entry.definition:
-        bullets.add_row("•", text(bullet))
     out.print(text(q.entry.term, "bold cyan"))
-    out.print(bullets)
+    out.print(bullet_grid(q.entry.definition))
 
 
 def verdict(result: Result) -> tuple[str, str]:
@@ -176,7 +161,7 @@ def feedback(out: Output, result: Result, now: datetime) -> None:
 
 def summary(out: Output, session: Session, now: datetime) -> None:
     """Asked, correct, and the terms to review with their next due dates; JSON with --json."""
-    if out.mode == "json":
+    if out.is_json:
         out.json(session_json(session))
         return
     score = f"{session.correct} of {session.asked} right" if session.asked else "no answers recorded"
@@ -207,7 +192,7 @@ def review_table(review: list[tuple[str, str]]):
 
 def nothing_due(out: Output, next_due: datetime | None, now: datetime) -> None:
     """No card to ask: when the next one is due, and how to practise anyway."""
-    if out.mode == "json":
+    if out.is_json:
         out.json({"asked": 0, "correct": 0, "results": []})
     line = "Nothing due"
     if next_due:
@@ -245,7 +230,7 @@ def hard_line(card: HardCard, now: datetime) -> str:
 
 
 def stats(out: Output, data: Stats, now: datetime) -> None:
-    if out.mode == "json":
+    if out.is_json:
         out.json(stats_json(data))
         return
     rows = stats_rows(data, now)

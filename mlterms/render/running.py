@@ -34,7 +34,7 @@ def stderr_is_terminal() -> bool:
 @contextlib.contextmanager
 def running(out: Output, total: int, wanted: bool) -> Iterator[Bar]:
     """A Bar that draws when wanted, stderr is a terminal and no JSON is asked for; else a silent one."""
-    if not wanted or out.mode == "json" or not stderr_is_terminal():
+    if not wanted or out.is_json or not stderr_is_terminal():
         yield Bar()
         return
     from rich.console import Console

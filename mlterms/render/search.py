@@ -6,7 +6,7 @@ from mlterms.render import Output, clean, joined, text
 
 
 def hits(out: Output, found: list) -> None:
-    if out.mode == "json":
+    if out.is_json:
         out.json([{"term": h.term, "score": h.score, "snippet": h.snippet} for h in found])
         return
     for hit in found:
