@@ -13,7 +13,7 @@ def test_catalog_matches_what_the_themes_register():
 
 
 def test_every_seed_term_has_a_demo():
-    missing = [term for term in load(SEED).terms() if not registry.has_demo(term)]
+    missing = [e.term for e in load(SEED).entries if not registry.has_demo(e.term)]
     assert missing == []
 
 
