@@ -80,7 +80,6 @@ def test_empty_file_is_a_glossary_with_no_entries(runner, tmp_path):
     path = write(tmp_path, "")
     assert runner.invoke(app, ["--glossary", str(path), "list"]).exit_code == 1
     assert runner.invoke(app, ["--glossary", str(path), "define", "x"]).exit_code == 1
-    assert runner.invoke(app, ["--glossary", str(path), "check"]).exit_code == 0
 
 
 def test_odd_but_valid_markdown_parses(runner, tmp_path):
