@@ -274,6 +274,24 @@ def test_line_breaks_and_a_bom_change_nothing(lines, brk, bom):
     assert (other.entries, other.stray, other.unspaced) == (plain.entries, plain.stray, plain.unspaced)
 
 
+def respelled(line: str, mark: str, indent: str) -> str:
+    """The line with another bullet mark, its heading indented, or a blank line made of spaces."""
+    if line.startswith("- "):
+        return mark + line[1:]
+    if line.startswith("### "):
+        return indent + line
+    return line or indent + " \t"
+
+
+@settings(max_examples=300, deadline=None)
+@given(glossary_lines(fences=False), st.sampled_from(["*", "+", "-\t"]), st.sampled_from(["", " ", "   "]))
+def test_bullet_marks_heading_indents_and_blank_lines_are_alike(lines, mark, indent):
+    """`- x`, `* x` and `+ x` are the same bullet; `### x` may be indented up to 3 spaces."""
+    plain = parse("\n".join(lines))
+    other = parse("\n".join(respelled(line, mark, indent) for line in lines))
+    assert (other.entries, other.stray, other.unspaced) == (plain.entries, plain.stray, plain.unspaced)
+
+
 def shifted(entry: Entry, by: int) -> Entry:
     return Entry(
         entry.term, entry.line + by, entry.aliases, entry.definition, entry.see_also, entry.sources,
