@@ -104,7 +104,7 @@ def parse(text: str, path: str | Path = "<text>") -> Glossary:
             if line[:2] == "- ":
                 item = line[2:].strip()
                 if ":" in item and (match := FIELD.match(item)):
-                    build.field(n, match)
+                    add_field(entry, n, match)
                     open_bullet = False
                 elif item:
                     definition.append(item)
@@ -128,6 +128,27 @@ def parse(text: str, path: str | Path = "<text>") -> Glossary:
         if entry is not None:
             definition, definition_lines = entry.definition, entry.definition_lines
     return Glossary(entries=build.entries, path=str(path), stray=build.stray, unspaced=build.unspaced)
+
+
+def add_field(entry: Entry, n: int, match: re.Match[str]) -> None:
+    """An `aka:`, `see also:` or `source:` bullet of the entry, on line n (a FIELD match)."""
+    name, value = match.groups()
+    name, value = name.casefold(), value.strip()  # casefold: what IGNORECASE matched (ſ, K)
+    if name == "aka":
+        if items := split_list(value):
+            entry.aliases += items
+            entry.alias_lines += [n] * len(items)
+            return
+    elif name == "see also":
+        if items := split_list(value):
+            entry.see_also += items
+            entry.see_also_lines += [n] * len(items)
+            return
+    elif value:
+        entry.sources.append(value)
+        entry.source_lines.append(n)
+        return
+    entry.empty_fields += ((n, name),)  # rare: a tuple, not a list per entry
 
 
 class _Builder:
@@ -185,31 +206,12 @@ class _Builder:
             return
         match = FIELD.match(text)
         if match:
-            self.field(n, match)
+            add_field(entry, n, match)
             self.open_bullet = False
         elif text:
             entry.definition.append(text)
             entry.definition_lines.append(n)
             self.open_bullet = True
-
-    def field(self, n: int, match: re.Match[str]) -> None:
-        """An `aka:`, `see also:` or `source:` bullet of the current entry, on line n."""
-        entry = self.current
-        assert entry is not None
-        name, value = match.groups()
-        name, value = name.casefold(), value.strip()  # casefold: what IGNORECASE matched (ſ, K)
-        if name == "source" and value:
-            entry.sources.append(value)
-            entry.source_lines.append(n)
-        elif name != "source" and (items := split_list(value)):
-            if name == "aka":
-                entry.aliases += items
-                entry.alias_lines += [n] * len(items)
-            else:
-                entry.see_also += items
-                entry.see_also_lines += [n] * len(items)
-        else:
-            entry.empty_fields += ((n, name),)  # rare: a tuple, not a list per entry
 
     def text(self, n: int, text: str, keep_spacing: bool = False) -> None:
         entry = self.current
