@@ -238,7 +238,7 @@ def content(line: str) -> str:
     return (bullet.group(2) or "").strip() if bullet else line.strip()
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(glossary_texts())
 def test_every_recorded_line_holds_what_it_is_said_to(text):
     glossary = parse(text)
@@ -266,7 +266,7 @@ def test_every_recorded_line_holds_what_it_is_said_to(text):
         assert lines[n - 1].strip() == found and found.startswith("###") and not HEADING.match(found)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(glossary_lines(), st.sampled_from(BREAKS), st.booleans())
 def test_line_breaks_and_a_bom_change_nothing(lines, brk, bom):
     plain = parse("\n".join(lines))
@@ -283,7 +283,7 @@ def respelled(line: str, mark: str, indent: str) -> str:
     return line or indent + " \t"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(glossary_lines(fences=False), st.sampled_from(["*", "+", "-\t"]), st.sampled_from(["", " ", "   "]))
 def test_bullet_marks_heading_indents_and_blank_lines_are_alike(lines, mark, indent):
     """`- x`, `* x` and `+ x` are the same bullet; `### x` may be indented up to 3 spaces."""
@@ -301,7 +301,7 @@ def shifted(entry: Entry, by: int) -> Entry:
     )  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(glossary_lines(fences=False), glossary_lines())
 def test_an_entry_is_the_lines_from_its_heading_to_the_next(before, after):
     """Text without fenced code, then a heading: the entries of each part, as if parsed alone."""
@@ -323,10 +323,10 @@ def written_glossaries(draw) -> tuple[str, list[Entry]]:
     """Entries and the markdown that writes them, with the line of every part counted here."""
     out: list[str] = ["# notes", ""]
     entries = []
-    for _ in range(draw(st.integers(0, 5))):
+    for _ in range(draw(st.integers(0, 4))):
         entry = Entry(draw(NAME), len(out) + 1)
         out.append(f"### what is {entry.term}")
-        for _ in range(draw(st.integers(0, 6))):
+        for _ in range(draw(st.integers(0, 5))):
             kind = draw(st.sampled_from(["aka", "see also", "source", "bullet", "bullet"]))
             items = draw(st.lists(NAME, min_size=1, max_size=3))
             n = len(out) + 1
@@ -353,7 +353,7 @@ def written_glossaries(draw) -> tuple[str, list[Entry]]:
     return "\n".join(out), entries
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(written_glossaries())
 def test_what_is_written_is_what_is_parsed(written):
     text, entries = written
