@@ -1,10 +1,17 @@
-"""Lint a glossary: empty entries, duplicate names, dangling see-also, lines that belong nowhere."""
+"""Lint a glossary: what a careful reader would point at, each at the line it is on.
+
+Kinds: `empty` (an entry with no definition, a file with no entries), `duplicate` (a name or alias
+that two entries claim, or an alias repeating its own entry's name), `see-also` (a link to a
+missing term or to its own entry), `field` (an `aka:`, `see also:` or `source:` with nothing after
+it), `heading` (`###what is x`: no space, so markdown reads it as text) and `stray` (a line that
+belongs to no entry).
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from mlterms.glossary import Glossary
+from mlterms.glossary import Entry, Glossary
 from mlterms.lookup import resolve
 from mlterms.names import key
 
@@ -12,7 +19,7 @@ from mlterms.names import key
 @dataclass(frozen=True)
 class Finding:
     line: int
-    kind: str  # empty | duplicate | see-also | stray
+    kind: str  # empty | duplicate | see-also | field | heading | stray
     message: str
 
     def as_dict(self) -> dict:
@@ -21,12 +28,18 @@ class Finding:
 
 def lint(glossary: Glossary) -> list[Finding]:
     """Every finding in the glossary, in line order."""
-    findings = [*empty_entries(glossary), *duplicates(glossary), *dangling_links(glossary)]
+    findings = [*empty_entries(glossary), *duplicates(glossary), *see_also(glossary), *empty_fields(glossary)]
+    findings += [
+        Finding(n, "heading", f"'{text[:60]}' is not a heading: put a space after '###'")
+        for n, text in glossary.unspaced
+    ]
     findings += [Finding(n, "stray", f"line belongs to no entry: {text[:60]}") for n, text in glossary.stray]
     return sorted(findings, key=lambda f: (f.line, f.kind))
 
 
 def empty_entries(glossary: Glossary) -> list[Finding]:
+    if not glossary.entries:
+        return [Finding(1, "empty", "no entries: an entry starts with a '### what is <term>' heading")]
     return [
         Finding(e.line, "empty", f"'{e.term}' has no definition")
         for e in glossary.entries
@@ -34,26 +47,81 @@ def empty_entries(glossary: Glossary) -> list[Finding]:
     ]
 
 
+@dataclass(frozen=True)
+class _Claim:
+    """The first use of a name: as the term or an alias of an entry, on a line."""
+
+    entry: Entry
+    alias: bool
+    line: int
+
+    def role(self) -> str:
+        return f"an alias of '{self.entry.term}'" if self.alias else f"the name of '{self.entry.term}'"
+
+
 def duplicates(glossary: Glossary) -> list[Finding]:
-    """Names or aliases that more than one entry claims; reported at each later entry."""
-    first: dict[str, str] = {}
+    """Names and aliases claimed twice, at each later claim, naming the first and its line.
+
+    Names match by names.key (as lookups do), except within an entry: there an alias repeats its
+    entry's name or an earlier alias only when it is the same ignoring case, since a near spelling
+    ('fine-tuning' under 'fine tuning') is what an alias is for.
+    """
+    first: dict[str, _Claim] = {}
     findings = []
     for entry in glossary.entries:
-        for name in dict.fromkeys(key(n) for n in entry.names):
-            if name in first and first[name] != entry.term:
-                findings.append(
-                    Finding(entry.line, "duplicate", f"'{entry.term}' repeats the name of '{first[name]}'")
+        term = key(entry.term)
+        claim = first.get(term)
+        if claim and not claim.alias and key(claim.entry.term) == term:
+            findings.append(
+                Finding(
+                    entry.line, "duplicate", f"'{entry.term}' is defined more than once (line {claim.line})"
                 )
-            elif name in first:
-                findings.append(Finding(entry.line, "duplicate", f"'{entry.term}' is defined more than once"))
-            first.setdefault(name, entry.term)
-    return list(dict.fromkeys(findings))  # a repeated heading that repeats its alias too: one finding
+            )
+        elif claim:
+            findings.append(
+                Finding(
+                    entry.line, "duplicate", f"'{entry.term}' is already {claim.role()} (line {claim.line})"
+                )
+            )
+        first.setdefault(term, _Claim(entry, False, entry.line))
+        seen = {entry.term.casefold(): entry.line}
+        for alias, line in zip(entry.aliases, entry.alias_lines, strict=True):
+            findings += _alias_findings(entry, alias, line, seen, first.get(key(alias)))
+            seen.setdefault(alias.casefold(), line)
+            first.setdefault(key(alias), _Claim(entry, True, line))
+    return findings
 
 
-def dangling_links(glossary: Glossary) -> list[Finding]:
+def _alias_findings(
+    entry: Entry, alias: str, line: int, seen: dict[str, int], claim: _Claim | None
+) -> list[Finding]:
+    where = f"alias '{alias}' of '{entry.term}'"
+    if alias.casefold() == entry.term.casefold():
+        return [Finding(line, "duplicate", f"{where} is the entry's own name")]
+    if alias.casefold() in seen:
+        return [Finding(line, "duplicate", f"{where} is listed twice (line {seen[alias.casefold()]})")]
+    if claim is None or claim.entry is entry or key(claim.entry.term) == key(entry.term):
+        return []  # a near spelling in the same entry, or a repeated entry: its heading is reported
+    return [Finding(line, "duplicate", f"{where} is already {claim.role()} (line {claim.line})")]
+
+
+def see_also(glossary: Glossary) -> list[Finding]:
+    """See-also links to no entry, or to the entry they are in."""
+    findings = []
+    for entry in glossary.entries:
+        for target, line in zip(entry.see_also, entry.see_also_lines, strict=True):
+            found = resolve(glossary, target)
+            where = f"see also '{target}' of '{entry.term}'"
+            if found is None:
+                findings.append(Finding(line, "see-also", f"{where} is not in the glossary"))
+            elif found is entry or key(found.term) == key(entry.term):
+                findings.append(Finding(line, "see-also", f"{where} names its own entry"))
+    return findings
+
+
+def empty_fields(glossary: Glossary) -> list[Finding]:
     return [
-        Finding(e.line, "see-also", f"'{e.term}' sees also '{target}', which is not in the glossary")
+        Finding(n, "field", f"'{name}:' of '{e.term}' is empty")
         for e in glossary.entries
-        for target in e.see_also
-        if resolve(glossary, target) is None
+        for n, name in e.empty_fields
     ]

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from mlterms.names import article_from_heading, key, term_from_heading
 
-# The title ends at its last character that is not ' ', '\t' or '#' (as '(.*?)' would; 3x faster)
+# The title ends at its last character that is not ' ', '\t' or '#' (what a lazy '(.*?)' finds).
 HEADING = re.compile(r"^ {0,3}###(?:[ \t]+(.*[^ \t#])?)?[ \t#]*$")
+UNSPACED_HEADING = re.compile(r"^ {0,3}###[^#\s]")  # '###what is x': text to markdown, not a heading
 OTHER_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 BULLET = re.compile(r"^([ \t]*)[-*+](?:[ \t]+(.*))?$")
 FENCE = re.compile(r"^ {0,3}(```|~~~)")
@@ -40,8 +41,11 @@ class GlossaryError(Exception):
         super().__init__(f"{where}: {reason}")
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
+    """One term. Each *_lines list is parallel to its list: the 1-based line each item comes from
+    (a definition item's first line, an alias's `aka:` bullet, ...), so that findings can point there."""
+
     term: str
     line: int  # 1-based line of the heading
     aliases: list[str] = field(default_factory=list)
@@ -49,6 +53,11 @@ class Entry:
     see_also: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     article: str = ""  # the heading's article before the term ('an' in 'what is an encoder'), if any
+    alias_lines: list[int] = field(default_factory=list)
+    definition_lines: list[int] = field(default_factory=list)
+    see_also_lines: list[int] = field(default_factory=list)
+    source_lines: list[int] = field(default_factory=list)
+    empty_fields: tuple[tuple[int, str], ...] = ()  # (line, 'aka'): a field with nothing after ':'
 
     @property
     def names(self) -> list[str]:
@@ -60,6 +69,7 @@ class Glossary:
     entries: list[Entry]
     path: str = "<text>"
     stray: list[tuple[int, str]] = field(default_factory=list)  # (line, text) that belong to no entry
+    unspaced: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of '###what is x'
 
     @cached_property
     def index(self) -> dict[str, list[Entry]]:
@@ -72,73 +82,117 @@ class Glossary:
                     bucket.append(entry)
         return found
 
-    def terms(self) -> list[str]:
-        return [e.term for e in self.entries]
-
 
 def split_list(text: str) -> list[str]:
-    parts = [part.strip() for part in text.split(",")]
+    parts = list(map(str.strip, text.split(",")))
     return [part for part in parts if part] if "" in parts else parts
 
 
+def parse(text: str, path: str | Path = "<text>") -> Glossary:
+    """Parse glossary markdown into an ordered Glossary. Never raises for any str input.
+
+    The loop takes the lines that most glossaries are made of, a `- ` bullet or a blank line in an
+    entry, itself; every other line (headings, other bullets, text, fenced code) goes to
+    _Builder.line(), the rules of the format.
+    """
+    build = _Builder()
+    entry: Entry | None = None  # build.current, outside fenced code only
+    definition: list[str] = []  # entry.definition and entry.definition_lines, at hand
+    definition_lines: list[int] = []
+    open_bullet = False  # build.open_bullet, kept here while this loop takes the lines
+    for n, line in enumerate(split_lines(text.removeprefix("\ufeff")), start=1):
+        if entry is not None:
+            if line[:2] == "- ":
+                item = line[2:].strip()
+                if ":" in item and (match := FIELD.match(item)):
+                    add_field(entry, n, match)
+                    open_bullet = False
+                elif item:
+                    definition.append(item)
+                    definition_lines.append(n)
+                    open_bullet = True
+                continue
+            if not line:
+                open_bullet = False
+                continue
+            if line[:4] == "### " and (heading := HEADING.match(line)):
+                build.heading(n, heading.group(1) or "")  # what build.line() would do, sooner
+                entry = build.current
+                if entry is not None:
+                    definition, definition_lines = entry.definition, entry.definition_lines
+                open_bullet = False
+                continue
+        build.open_bullet = open_bullet
+        build.line(n, line)
+        open_bullet = build.open_bullet
+        entry = build.current if build.fence is None else None
+        if entry is not None:
+            definition, definition_lines = entry.definition, entry.definition_lines
+    return Glossary(entries=build.entries, path=str(path), stray=build.stray, unspaced=build.unspaced)
+
+
+def add_field(entry: Entry, n: int, match: re.Match[str]) -> None:
+    """An `aka:`, `see also:` or `source:` bullet of the entry, on line n (a FIELD match)."""
+    name, value = match.groups()
+    name, value = name.casefold(), value.strip()  # casefold: what IGNORECASE matched (ſ, K)
+    if name == "aka":
+        if items := split_list(value):
+            entry.aliases += items
+            entry.alias_lines += [n] * len(items)
+            return
+    elif name == "see also":
+        if items := split_list(value):
+            entry.see_also += items
+            entry.see_also_lines += [n] * len(items)
+            return
+    elif value:
+        entry.sources.append(value)
+        entry.source_lines.append(n)
+        return
+    entry.empty_fields += ((n, name),)  # rare: a tuple, not a list per entry
+
+
 class _Builder:
-    """Feeds lines into entries; keeps the parsers' loops short."""
+    """The format's rules, one line at a time: what each kind of line adds to the entries."""
 
     def __init__(self) -> None:
         self.entries: list[Entry] = []
         self.stray: list[tuple[int, str]] = []
+        self.unspaced: list[tuple[int, str]] = []
         self.current: Entry | None = None  # the entry that bullets go to
         self.open_bullet = False  # can the next plain line continue the last bullet?
+        self.fence: str | None = None  # the mark of the fenced code block we are in, if any
 
     def line(self, n: int, line: str) -> None:
-        """Line n, outside fenced code: a heading, a bullet, text or a blank line."""
+        """Line n: a fence, a line of fenced code, a heading, a bullet, text or a blank line."""
+        mark = FENCE.match(line) if line[:1] in ("`", "~", " ") else None
+        if self.fence is not None:  # inside a fenced code block: literal text, never headings
+            if mark and mark.group(1) == self.fence:
+                self.fence = None
+            self.text(n, line, keep_spacing=True)
+            return
+        if mark:
+            self.fence = mark.group(1)
+            self.text(n, line, keep_spacing=True)
+            return
         stripped = line.strip()
         first = stripped[:1]  # most lines are told apart by their first character
         if not first:
-            self.blank()
+            self.open_bullet = False
         elif first in "-*+" and (bullet := BULLET.match(line)):
             self.bullet(n, (bullet.group(2) or "").strip())
         elif first == "#" and (heading := HEADING.match(line)):
             self.heading(n, heading.group(1) or "")
         elif first == "#" and OTHER_HEADING.match(line):
-            self.other_heading()
+            self.current, self.open_bullet = None, False  # a title or a section ends the entry
         else:
+            if first == "#" and UNSPACED_HEADING.match(line):
+                self.unspaced.append((n, stripped))
             self.text(n, stripped)
-
-    def body(self, n: int, lines: list[str]) -> None:
-        """Lines n, n+1, ... with no heading and no fence among them: the fast path's loop.
-
-        Does what line() would do for each, in one loop: most lines are bullets of an entry.
-        """
-        entry = self.current
-        if entry is None:  # a preamble, or lines after a `##` heading: rare
-            for number, line in enumerate(lines, start=n):
-                self.line(number, line)
-            return
-        definition, open_bullet = entry.definition, self.open_bullet
-        for line in lines:
-            text = line[2:].strip() if line[:2] == "- " else bullet_text(line)  # '- ': most lines
-            if text is None:  # not a bullet: text or a blank line
-                text = line.strip()
-                if not text:
-                    open_bullet = False
-                elif open_bullet and definition:
-                    definition[-1] += " " + text
-                else:
-                    definition.append(text)
-                    open_bullet = True
-            elif ":" in text and (match := FIELD.match(text)):
-                name, value = match.groups()
-                add_field(entry, name.lower(), value.strip())
-                open_bullet = False
-            elif text:
-                definition.append(text)
-                open_bullet = True
-        self.open_bullet = open_bullet
 
     def heading(self, n: int, title: str) -> None:
         term = term_from_heading(title)
-        self.current = Entry(term, n, [], [], [], []) if term else None  # lists: faster than factories
+        self.current = Entry(term, n, [], [], [], [], [], [], [], []) if term else None
         if self.current:
             self.current.article = article_from_heading(title)
             self.entries.append(self.current)
@@ -146,107 +200,33 @@ class _Builder:
             self.stray.append((n, f"### {title}".strip()))
         self.open_bullet = False
 
-    def other_heading(self) -> None:
-        """A `#`, `##` or `####` heading: a title or a section, which ends the current entry."""
-        self.current, self.open_bullet = None, False
-
     def bullet(self, n: int, text: str) -> None:
-        if self.current is None:
+        entry = self.current
+        if entry is None:
             if self.entries or text:
                 self.stray.append((n, f"- {text}"))
             return
         match = FIELD.match(text)
         if match:
-            add_field(self.current, match.group(1).lower(), match.group(2).strip())
+            add_field(entry, n, match)
             self.open_bullet = False
         elif text:
-            self.current.definition.append(text)
+            entry.definition.append(text)
+            entry.definition_lines.append(n)
             self.open_bullet = True
 
     def text(self, n: int, text: str, keep_spacing: bool = False) -> None:
-        if self.current is None:
+        entry = self.current
+        if entry is None:
             if self.entries and text.strip():
                 self.stray.append((n, text))
             return  # before the first heading: a title or preamble
-        definition = self.current.definition
-        if self.open_bullet and definition:
-            definition[-1] += ("\n" if keep_spacing else " ") + text
+        if self.open_bullet and entry.definition:
+            entry.definition[-1] += ("\n" if keep_spacing else " ") + text
         elif text:
-            definition.append(text)
+            entry.definition.append(text)
+            entry.definition_lines.append(n)
             self.open_bullet = True
-
-    def blank(self) -> None:
-        self.open_bullet = False
-
-
-def bullet_text(line: str) -> str | None:
-    """The text of a bullet line, stripped ('' for an empty bullet); None if it is no bullet."""
-    if line[:1] in ("-", "*", "+") and line[1:2] in ("", " ", "\t"):  # '- text': most lines
-        return line[2:].strip()
-    bullet = BULLET.match(line)
-    return None if bullet is None else (bullet.group(2) or "").strip()
-
-
-def add_field(entry: Entry, name: str, value: str) -> None:
-    if name == "aka":
-        entry.aliases.extend(split_list(value))
-    elif name == "see also":
-        entry.see_also.extend(split_list(value))
-    elif value:
-        entry.sources.append(value)
-
-
-def parse(text: str, path: str | Path = "<text>") -> Glossary:
-    """Parse glossary markdown into an ordered Glossary. Never raises for any str input."""
-    text = text.removeprefix("\ufeff")
-    build = parse_lines(text) if has_fence(text) else parse_sections(text)
-    return Glossary(entries=build.entries, path=str(path), stray=build.stray)
-
-
-def has_fence(text: str) -> bool:
-    """Can the text hold a fenced code block? (A str scans for one character 30x faster than for three.)"""
-    return ("`" in text and "```" in text) or ("~" in text and "~~~" in text)
-
-
-def parse_lines(text: str) -> _Builder:
-    """The parser, line by line: the spec. parse() uses it for text with fenced code blocks."""
-    build = _Builder()
-    fence: str | None = None
-    for n, line in enumerate(split_lines(text), start=1):
-        mark = FENCE.match(line)
-        if fence is not None:  # inside a fenced code block: literal text, never headings
-            fence = None if mark and mark.group(1) == fence else fence
-            build.text(n, line, keep_spacing=True)
-        elif mark:
-            fence = mark.group(1)
-            build.text(n, line, keep_spacing=True)
-        else:
-            build.line(n, line)
-    return build
-
-
-def parse_sections(text: str) -> _Builder:
-    """parse_lines() for text without fenced code, faster: the lines between two headings go
-    through one loop (_Builder.body) instead of a call each."""
-    if "\r" in text:  # the line breaks of split_lines: \r\n and a lone \r too
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    build = _Builder()
-    start = 0  # index of the first line after the last heading
-    for i, line in enumerate(lines):
-        if line[:1] not in ("#", " "):  # a heading starts with '#' or up to 3 spaces
-            continue
-        heading = HEADING.match(line)
-        if heading is None and not OTHER_HEADING.match(line):
-            continue  # e.g. '#hashtag' or an indented bullet: part of the body
-        build.body(start + 1, lines[start:i])
-        if heading:
-            build.heading(i + 1, heading.group(1) or "")
-        else:
-            build.other_heading()
-        start = i + 1
-    build.body(start + 1, lines[start:])
-    return build
 
 
 def split_lines(text: str) -> list[str]:

@@ -21,7 +21,7 @@ def test_package_ships_the_top_level_glossary():
 
 def test_every_seed_term_is_bundled_with_a_definition():
     bundled = load(BUNDLED)
-    for term in load(SEED).terms():
+    for term in [e.term for e in load(SEED).entries]:
         entry = resolve(bundled, term)
         assert entry is not None and entry.term == term, term
         assert entry.definition, term

@@ -1,4 +1,4 @@
-"""define, list and check through the CLI: output modes and exit codes."""
+"""define, list and search through the CLI: output modes and exit codes (check: test_check.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import json
 
 from mlterms import __version__
 from mlterms.cli import app
-
-from .conftest import SEED
 
 
 def test_version(runner):
@@ -53,13 +51,6 @@ def test_define_keeps_a_found_term_beside_a_typo(runner):
         whole.stdout == ""
         and "no entry for 'batch normalisation'. Did you mean: batch normalization" in whole.stderr
     )
-
-
-def test_check_reports_a_repeated_heading_once(runner, tmp_path):
-    path = tmp_path / "g.md"
-    path.write_text("### what is x\n- aka: y\n- a\n### what is x\n- aka: y\n- b\n")
-    result = runner.invoke(app, ["check", str(path)])
-    assert result.stdout.splitlines() == [f"{path}:4: duplicate: 'x' is defined more than once"]
 
 
 def test_define_json_shape_follows_what_was_asked(runner):
@@ -121,27 +112,6 @@ def test_list_plain_and_json(runner):
 def test_list_rich_table(runner):
     result = runner.invoke(app, ["--color", "always", "list"])
     assert result.exit_code == 0 and "definition" in result.stdout
-
-
-def test_check_bundled_is_clean(runner):
-    result = runner.invoke(app, ["check"])
-    assert result.exit_code == 0 and result.stdout == ""
-
-
-def test_check_seed_reports_four_empty_entries(runner):
-    result = runner.invoke(app, ["check", str(SEED)])
-    assert result.exit_code == 1
-    empty = [line for line in result.stdout.splitlines() if ": empty: " in line]
-    assert len(empty) == 4
-    assert empty[0].startswith(f"{SEED}:47: empty: 'timestep'")
-
-
-def test_check_json_and_findings(runner, tmp_path):
-    path = tmp_path / "g.md"
-    path.write_text("### what is x\n### what is x\n- a\n- see also: nowhere\n")
-    data = json.loads(runner.invoke(app, ["check", str(path), "--json"]).stdout)
-    kinds = sorted(f["kind"] for f in data["findings"])
-    assert kinds == ["duplicate", "empty", "see-also"]
 
 
 def test_usage_error_exits_2(runner):

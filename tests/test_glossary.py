@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 
@@ -10,12 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlterms.glossary import (
+    BULLET,
     HEADING,
+    Entry,
+    Glossary,
     GlossaryError,
     load,
     parse,
-    parse_lines,
-    parse_sections,
     read_text,
     term_from_heading,
 )
@@ -26,7 +28,7 @@ from .conftest import SEED, SMALL
 def test_seed_parses_to_36_entries_in_order():
     glossary = load(SEED)
     assert len(glossary.entries) == 36
-    assert glossary.terms()[:3] == ["convolution", "convolutional layer", "pooling layer"]
+    assert [e.term for e in glossary.entries[:3]] == ["convolution", "convolutional layer", "pooling layer"]
     assert glossary.entries[0].line == 3
     assert glossary.stray == []
 
@@ -40,6 +42,46 @@ def test_fields_and_lines():
     assert dropout.see_also == ["overfitting"]
     assert overfitting.term == "Overfitting"
     assert bn.term == "batch normalization" and bn.aliases == ["bn", "batchnorm"]
+
+
+def test_every_field_and_bullet_keeps_its_line():
+    text = (
+        "### what is x\n"  # 1
+        "- aka: a, b\n"  # 2
+        "- first\n"  # 3
+        "  goes on\n"  # 4
+        "* second\n"  # 5
+        "- see also: y\n"  # 6
+        "- AKA : c\n"  # 7
+        "- source: http://s\n"  # 8
+        "- aka:\n"  # 9
+        "- see also: ,\n"  # 10
+        "- source:\n"  # 11
+        "\n"  # 12
+        "third, after a blank\n"  # 13
+    )
+    x = parse(text).entries[0]
+    assert list(zip(x.aliases, x.alias_lines, strict=True)) == [("a", 2), ("b", 2), ("c", 7)]
+    assert x.definition == ["first goes on", "second", "third, after a blank"]
+    assert x.definition_lines == [3, 5, 13]
+    assert (x.see_also, x.see_also_lines) == (["y"], [6])
+    assert (x.sources, x.source_lines) == (["http://s"], [8])
+    assert x.empty_fields == ((9, "aka"), (10, "see also"), (11, "source"))
+
+
+def test_fields_in_fenced_code_and_after_it_keep_their_lines():
+    text = "### what is x\n```\n- aka: no\n```\n- aka: yes\n- after\n"
+    x = parse(text).entries[0]
+    assert (x.aliases, x.alias_lines) == (["yes"], [5])
+    assert x.definition_lines == [2, 6] and x.definition[1] == "after"
+
+
+def test_a_heading_with_no_space_is_text_and_recorded():
+    text = "### what is x\n- a\n###what is nospace\n  ###indented\n####four\n#tag\n"
+    glossary = parse(text)
+    assert [e.term for e in glossary.entries] == ["x"]
+    assert glossary.entries[0].definition == ["a ###what is nospace ###indented ####four #tag"]
+    assert glossary.unspaced == [(3, "###what is nospace"), (4, "###indented")]
 
 
 @pytest.mark.parametrize(
@@ -73,12 +115,13 @@ def test_crlf_bom_lone_cr_and_tabs():
 def test_fenced_code_is_not_a_heading():
     text = "### what is x\n- see:\n```\n### what is y\n```\n"
     glossary = parse(text)
-    assert glossary.terms() == ["x"]
+    assert [e.term for e in glossary.entries] == ["x"]
     assert "### what is y" in glossary.entries[0].definition[-1]
+    assert glossary.unspaced == []
 
 
 def test_duplicates_are_kept():
-    assert parse("### what is x\n- a\n### what is x\n- b\n").terms() == ["x", "x"]
+    assert [e.term for e in parse("### what is x\n- a\n### what is x\n- b\n").entries] == ["x", "x"]
 
 
 def test_stray_lines_are_recorded():
@@ -141,76 +184,193 @@ def test_any_bytes_load_or_raise_the_documented_error(tmp_path_factory, data):
         assert str(e).startswith(str(path))
 
 
-# ----------------------------------------------------------------------------- the fast path
+# ----------------------------------------------------------------------------- properties
 
 LINES = [
     *("### what is dropout", "### What is a GAN?", "### what is", "###", "####", "### ##", "  ### x ###"),
     *("### a#b ##", "###\tx\t", "    ### four spaces", "\t### tab", "###x", "## section", "# title", "#tag"),
     *("####### seven", "#######", "- aka: a, b", "* AKA : x,,y", "+ see also: p, q", "- See Also:", "-"),
+    *("- source: http://x", "- source:", "- \u017fource: s", "- ", "-x", "  - nested", "\t* tab"),
+    *("\x0c- odd", "- \xa0nbsp\xa0", "-\t- twice", "continued text", "  indented text", "", "   "),
+    *("\x0c", "\x85", "\u2028", "- caf\xe9 \u4e2d\u6587", "\ufeff", "- a: b", "aka: not a bullet", ":"),
     *(
-        "- source: http://x",
-        "- source:",
-        "- \u017fource: s",
-        "- ",
-        "-x",
-        "  - nested",
-        "\t* tab",
-        "\x0c- odd",
-    ),
-    *(
-        "- \xa0nbsp\xa0",
-        "-\t- twice",
-        "continued text",
-        "  indented text",
-        "",
-        "   ",
-        "\x0c",
-        "\x85",
-        "\u2028",
-    ),
-    *(
-        "- caf\xe9 \u4e2d\u6587",
-        "\ufeff",
-        "- a: b",
-        "aka: not a bullet",
-        ":",
         "- see also: ,",
         "\x1c\x1d\x1e",
         "\x0b",
+        "- aka: \x0c",
+        "```",
+        "~~~",
+        "  ```py",
+        "````",
+        "- \u017fee also:",
     ),
 ]
-ODD = " \t-*+#:,akeso\xa0\x0b\x0c\x1c\x85\u2028\u3000\xe9?"
-line_strategy = st.one_of(st.sampled_from(LINES), st.text(alphabet=ODD, max_size=8))
+ODD = " \t-*+#:,akeso`~\xa0\x0b\x0c\x1c\x85\u2028\u3000\xe9?"
+BREAKS = ["\n", "\r\n", "\r"]
+
+
+def line_strategy(fences: bool = True):
+    lines = LINES if fences else [line for line in LINES if "`" not in line and "~" not in line]
+    alphabet = ODD if fences else ODD.replace("`", "").replace("~", "")
+    return st.one_of(st.sampled_from(lines), st.text(alphabet=alphabet, max_size=8))
 
 
 @st.composite
-def glossary_texts(draw):
+def glossary_lines(draw, fences: bool = True) -> list[str]:
+    """Lines of every kind of a glossary, none holding a line break of its own."""
+    lines = draw(st.lists(line_strategy(fences), max_size=30))
+    return [part for line in lines for part in re.split(r"\r\n|\r|\n", line)]
+
+
+@st.composite
+def glossary_texts(draw, fences: bool = True) -> str:
     """Glossary-like text: lines of every kind, joined by \\n, \\r\\n or a lone \\r; maybe a BOM."""
-    lines = draw(st.lists(line_strategy, max_size=30))
-    breaks = draw(
-        st.lists(st.sampled_from(["\n", "\n", "\r\n", "\r"]), min_size=len(lines), max_size=len(lines))
-    )
+    lines = draw(glossary_lines(fences))
+    breaks = draw(st.lists(st.sampled_from(BREAKS), min_size=len(lines), max_size=len(lines)))
     text = "".join(line + brk for line, brk in zip(lines, breaks, strict=True))
     if draw(st.booleans()):
         text = text.rstrip("\r\n")
     return ("\ufeff" if draw(st.booleans()) else "") + text
 
 
-@settings(max_examples=1000, deadline=None)
-@given(glossary_texts())
-def test_fast_path_parses_like_the_line_by_line_parser(text):
-    fast, spec = parse_sections(text), parse_lines(text)
-    assert fast.entries == spec.entries
-    assert fast.stray == spec.stray
+def content(line: str) -> str:
+    """What a line adds to a definition: a bullet's text, or the line's own text."""
+    bullet = BULLET.match(line)
+    return (bullet.group(2) or "").strip() if bullet else line.strip()
 
 
 @settings(max_examples=200, deadline=None)
-@given(glossary_texts(), st.sampled_from(["```", "~~~", "  ```py"]))
-def test_parse_takes_the_line_by_line_parser_for_fenced_code(text, fence):
-    text = f"{text}\n{fence}\n### what is y\n- in code\n"
-    glossary, spec = parse(text), parse_lines(text.removeprefix("\ufeff"))
-    assert (glossary.entries, glossary.stray) == (spec.entries, spec.stray)
-    assert "y" not in glossary.terms()
+@given(glossary_texts())
+def test_every_recorded_line_holds_what_it_is_said_to(text):
+    glossary = parse(text)
+    lines = re.split(r"\r\n|\r|\n", text.removeprefix("\ufeff"))
+    assert [e.line for e in glossary.entries] == sorted({e.line for e in glossary.entries})
+    for entry in glossary.entries:
+        heading = HEADING.match(lines[entry.line - 1])
+        assert heading and term_from_heading(heading.group(1) or "") == entry.term
+        end = next((e.line for e in glossary.entries if e.line > entry.line), len(lines) + 1)
+        for values, where in [
+            (entry.definition, entry.definition_lines),
+            (entry.aliases, entry.alias_lines),
+            (entry.see_also, entry.see_also_lines),
+            (entry.sources, entry.source_lines),
+        ]:
+            assert len(values) == len(where) and where == sorted(where)
+            assert all(entry.line < n < end for n in where)
+            assert all(
+                content(lines[n - 1]) in value or value in lines[n - 1]
+                for value, n in zip(values, where, strict=True)
+            )
+        for n, name in entry.empty_fields:
+            assert content(lines[n - 1]).casefold().startswith(name)
+    for n, found in glossary.unspaced:
+        assert lines[n - 1].strip() == found and found.startswith("###") and not HEADING.match(found)
+
+
+@settings(max_examples=200, deadline=None)
+@given(glossary_lines(), st.sampled_from(BREAKS), st.booleans())
+def test_line_breaks_and_a_bom_change_nothing(lines, brk, bom):
+    plain = parse("\n".join(lines))
+    other = parse(("\ufeff" if bom else "") + brk.join(lines))
+    assert (other.entries, other.stray, other.unspaced) == (plain.entries, plain.stray, plain.unspaced)
+
+
+def respelled(line: str, mark: str, indent: str) -> str:
+    """The line with another bullet mark, its heading indented, or a blank line made of spaces."""
+    if line.startswith("- "):
+        return mark + line[1:]
+    if line.startswith("### "):
+        return indent + line
+    return line or indent + " \t"
+
+
+@settings(max_examples=200, deadline=None)
+@given(glossary_lines(fences=False), st.sampled_from(["*", "+", "-\t"]), st.sampled_from(["", " ", "   "]))
+def test_bullet_marks_heading_indents_and_blank_lines_are_alike(lines, mark, indent):
+    """`- x`, `* x` and `+ x` are the same bullet; `### x` may be indented up to 3 spaces."""
+    plain = parse("\n".join(lines))
+    other = parse("\n".join(respelled(line, mark, indent) for line in lines))
+    assert (other.entries, other.stray, other.unspaced) == (plain.entries, plain.stray, plain.unspaced)
+
+
+def shifted(entry: Entry, by: int) -> Entry:
+    return dataclasses.replace(
+        entry,
+        line=entry.line + by,
+        alias_lines=[n + by for n in entry.alias_lines],
+        definition_lines=[n + by for n in entry.definition_lines],
+        see_also_lines=[n + by for n in entry.see_also_lines],
+        source_lines=[n + by for n in entry.source_lines],
+        empty_fields=tuple((n + by, name) for n, name in entry.empty_fields),
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(glossary_lines(fences=False), glossary_lines())
+def test_an_entry_is_the_lines_from_its_heading_to_the_next(before, after):
+    """Text without fenced code, then a heading: the entries of each part, as if parsed alone."""
+    after = ["### what is b0", *after]
+    first, second = parse("\n".join(before)), parse("\n".join(after))
+    whole = parse("\n".join([*before, *after]))
+    by = len(before)
+    assert whole.entries == first.entries + [shifted(e, by) for e in second.entries]
+    assert whole.stray == first.stray + [(n + by, t) for n, t in second.stray]
+    assert whole.unspaced == first.unspaced + [(n + by, t) for n, t in second.unspaced]
+
+
+NAME = st.text(alphabet="abcxyz019 -", max_size=12).map(lambda s: ("t" + s).strip())  # not "a ..."
+ITEM = st.text(alphabet="abcxyz019 -.:()", min_size=1, max_size=30).map(str.strip).filter(bool)
+
+
+@st.composite
+def written_glossaries(draw) -> tuple[str, list[Entry]]:
+    """Entries and the markdown that writes them, with the line of every part counted here."""
+    out: list[str] = ["# notes", ""]
+    entries = []
+    for _ in range(draw(st.integers(0, 4))):
+        entry = Entry(draw(NAME), len(out) + 1)
+        out.append(f"### what is {entry.term}")
+        for _ in range(draw(st.integers(0, 5))):
+            kind = draw(st.sampled_from(["aka", "see also", "source", "bullet", "bullet"]))
+            items = draw(st.lists(NAME, min_size=1, max_size=3))
+            n = len(out) + 1
+            if kind == "bullet":
+                line = draw(ITEM.filter(lambda s: not re.match(r"(?i)(aka|see also|source) *:", s)))
+                entry.definition.append(line)
+                entry.definition_lines.append(n)
+                out.append(f"- {line}")
+            elif kind == "source":
+                entry.sources.append(items[0])
+                entry.source_lines.append(n)
+                out.append(f"- source: {items[0]}")
+            else:
+                values, where = (
+                    (entry.aliases, entry.alias_lines)
+                    if kind == "aka"
+                    else (entry.see_also, entry.see_also_lines)
+                )
+                values += items
+                where += [n] * len(items)
+                out.append(f"- {kind}: {', '.join(items)}")
+        entries.append(entry)
+        out.append("")
+    return "\n".join(out), entries
+
+
+@settings(max_examples=100, deadline=None)
+@given(written_glossaries())
+def test_what_is_written_is_what_is_parsed(written):
+    text, entries = written
+    glossary = parse(text)
+    assert glossary == Glossary(entries, "<text>")
+
+
+@settings(max_examples=200, deadline=None)
+@given(glossary_texts(fences=False), st.sampled_from(["```", "~~~", "  ```py"]))
+def test_nothing_after_an_open_fence_is_a_heading(text, fence):
+    """Fenced code never holds an entry: a fence left open runs to the end of the file."""
+    fenced = parse(f"{text}\n{fence}\n### what is yy\n- in code\n")
+    assert "yy" not in [e.term for e in fenced.entries]
 
 
 @settings(max_examples=500, deadline=None)
@@ -222,7 +382,7 @@ def test_heading_title_is_what_a_lazy_regex_finds(line):
     assert not found or (found.group(1) or "") == (lazy.group(1) or "")
 
 
-def test_fast_path_keeps_line_numbers_and_stray_lines():
+def test_line_numbers_and_stray_lines():
     text = (
         "# title\r\n- stray\r\n\r\n### what is x\r- a\r\n  goes on\n## section\n- lost\n#tag\n### what is y\n"
     )
