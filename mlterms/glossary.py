@@ -192,9 +192,8 @@ class _Builder:
 
     def heading(self, n: int, title: str) -> None:
         term = term_from_heading(title)
-        self.current = Entry(term, n, [], [], [], [], [], [], [], []) if term else None
+        self.current = Entry(term, n, article=article_from_heading(title)) if term else None
         if self.current:
-            self.current.article = article_from_heading(title)
             self.entries.append(self.current)
         else:
             self.stray.append((n, f"### {title}".strip()))

@@ -270,6 +270,7 @@ def quiz(out: Output, report) -> bool:
                 g = grade(e, read_line(draw.PROMPT, draw.stream(out)))
         except EOFError:  # no more answers: this one and the rest count as not known
             g = grade(e, None)
+        assert g is not None  # only an answer that makes no sense grades to None
         draw.verdict(out, g)
         graded.append(g)
     draw.score(out, graded)

@@ -15,7 +15,7 @@ import random
 import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, TextIO
+from typing import IO, TYPE_CHECKING
 
 import typer
 
@@ -56,7 +56,7 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def read_line(prompt: str, stream: TextIO | None = None) -> str:
+def read_line(prompt: str, stream: IO[str] | None = None) -> str:
     """One answer. On a terminal: line editing, prompt on `stream`. In a pipe: the next line,
     echoed after the prompt so the transcript reads well. EOFError at the end of input."""
     stream = stream or sys.stdout

@@ -119,15 +119,15 @@ def name_of_module(module: str) -> str:
 
 def catalog() -> dict[str, str]:
     """Every demo name, to its module, from the file names of the theme folders."""
-    found = {}
+    found: dict[str, str] = {}
     for theme in sorted(p for p in HERE.iterdir() if p.is_dir() and p.name not in NOT_THEMES):
         for file in sorted(theme.glob("[!_]*.py")):
             found[file.stem.replace("_", " ")] = f"mlterms.demos.{theme.name}.{file.stem}"
     from mlterms.demos import LEGACY  # themes not yet moved to one file per demo
 
-    for theme, names in LEGACY.items():
-        for name in names:
-            found[name] = f"mlterms.demos.{theme}"
+    for module, legacy in LEGACY.items():
+        for name in legacy:
+            found[name] = f"mlterms.demos.{module}"
     return found
 
 

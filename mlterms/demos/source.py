@@ -14,6 +14,7 @@ import sys
 import types
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from mlterms.demos import registry
 
@@ -32,7 +33,7 @@ class Piece:
 
 def pieces(name: str) -> list[Piece]:
     """The demo function first, then the helpers of its file, then the by-hand helpers, in file order."""
-    fn = registry.get(name).fn
+    fn = cast(types.FunctionType, registry.get(name).fn)
     found = called(fn)
     own = sorted((f for f in found if f.__module__ == fn.__module__ and f is not fn), key=first_line)
     hand = sorted(

@@ -92,7 +92,7 @@ class Output:
         self.mode = mode
         self._width = width
         self._tty = tty
-        self._console = None
+        self._console: Any = None  # a rich Console, made on first use
 
     @property
     def rich(self) -> bool:

@@ -40,10 +40,10 @@ def given_lines(name: str, value: Any, width: int) -> list[str]:
         return textwrap.wrap(row, width, initial_indent=f"{name} = ", subsequent_indent=" " * (len(name) + 4))
     head = f"{name} {tuple(shape)} ="
     lines = [head]
-    for index, row in rows(value):
+    for index, values in rows(value):
         label = "" if len(shape) == 2 else f"[{', '.join(map(str, index))}] "
-        text = "[" + ", ".join(fmt(v) for v in row) + "]"
-        lines += textwrap.wrap(text, width, initial_indent=f"  {label}", subsequent_indent="   ")
+        shown = "[" + ", ".join(fmt(v) for v in values) + "]"
+        lines += textwrap.wrap(shown, width, initial_indent=f"  {label}", subsequent_indent="   ")
     return lines
 
 

@@ -238,6 +238,7 @@ def backward(r: Report, batch: int) -> None:
     )
     s.tensor("dL/dx by hand", dx)
     r.check_close("dx by hand == autograd of F.batch_norm", dx, x.grad, 1e-10)
+    assert gamma.grad is not None and beta.grad is not None
     r.check_close(
         "dgamma, dbeta by hand == autograd",
         torch.cat([dgamma, dbeta]),
