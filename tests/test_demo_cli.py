@@ -60,7 +60,7 @@ def broken(r: Report) -> None:
 
 
 @pytest.fixture
-def test_demos(monkeypatch):
+def fake_demos(monkeypatch):
     """Register the demos above on a copy of the registry, thrown away after the test."""
     for name in registry.names():  # import the real demos first, so they stay in the real registry
         registry.get(name)
@@ -149,7 +149,7 @@ def test_same_seed_same_numbers(runner):
     assert runs[0] == runs[1]
 
 
-def test_several_terms_even_outside_the_glossary(runner, test_demos):
+def test_several_terms_even_outside_the_glossary(runner, fake_demos):
     result = runner.invoke(app, ["demo", "Pictures", "not", "finite"])
     assert result.exit_code == 0
     assert "== pictures " in result.stdout and "\n\n== not finite " in result.stdout
@@ -194,7 +194,7 @@ def test_usage_errors_exit_2(runner):
         assert result.stderr.startswith("mlterms: ")
 
 
-def test_failing_check_exits_2_and_shows_fail(runner, test_demos):
+def test_failing_check_exits_2_and_shows_fail(runner, fake_demos):
     result = runner.invoke(app, ["demo", "always", "fails"])
     assert result.exit_code == 2
     assert "one equals two" in result.stdout and "FAIL" in result.stdout
@@ -203,14 +203,14 @@ def test_failing_check_exits_2_and_shows_fail(runner, test_demos):
     assert data["passed"] is False and [c["passed"] for c in data["checks"]] == [True, False]
 
 
-def test_broken_demo_is_one_line_and_exit_2(runner, test_demos):
+def test_broken_demo_is_one_line_and_exit_2(runner, fake_demos):
     result = runner.invoke(app, ["demo", "broken"])
     assert result.exit_code == 2
     assert result.stderr == "mlterms: demo 'broken' failed: RuntimeError: this demo has a bug\n"
     assert "Traceback" not in result.output
 
 
-def test_nan_and_infinity_give_valid_json(runner, test_demos):
+def test_nan_and_infinity_give_valid_json(runner, fake_demos):
     result = runner.invoke(app, ["demo", "not finite", "--json"])
     assert result.exit_code == 0
     data = strict_json(result.stdout)
@@ -222,7 +222,7 @@ def test_nan_and_infinity_give_valid_json(runner, test_demos):
 
 
 @pytest.mark.parametrize("color", ["never", "always"])
-def test_nan_and_pictures_draw_in_text(runner, test_demos, color):
+def test_nan_and_pictures_draw_in_text(runner, fake_demos, color):
     result = runner.invoke(app, ["--color", color, "demo", "not", "finite"])
     assert result.exit_code == 0 and "nan" in result.stdout and "inf" in result.stdout
     result = runner.invoke(app, ["--color", color, "demo", "pictures"], env={"COLUMNS": "80"})
@@ -231,7 +231,7 @@ def test_nan_and_pictures_draw_in_text(runner, test_demos, color):
     assert ("\x1b" in result.stdout) == (color == "always")
 
 
-def test_plain_pictures_fit_80_columns(runner, test_demos):
+def test_plain_pictures_fit_80_columns(runner, fake_demos):
     out = runner.invoke(app, ["demo", "pictures"], env={"COLUMNS": "80"}).stdout
     assert max(len(line) for line in out.splitlines()) <= 80
     assert "columns 0-" in out and "⋮" in out  # the 30 x 40 tensor: blocks of columns, long rows elided
