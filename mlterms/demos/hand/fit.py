@@ -1,9 +1,8 @@
-"""Training by hand: Adam written out, so that no `torch.optim` optimizer is constructed
+"""Training loops for the demos: full-batch Adam, without constructing a `torch.optim` optimizer
 (the first one imports torch._dynamo, which costs seconds on a small CPU)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -14,24 +13,26 @@ if TYPE_CHECKING:
 def fit_adam(
     params: list[torch.Tensor], loss_fn: Callable[[], torch.Tensor], steps: int, lr: float
 ) -> list[float]:
-    """Minimise loss_fn() over params with Adam (Kingma & Ba, 2015); returns the loss per step.
+    """Minimise loss_fn() over params, full batch, for `steps` Adam updates; the loss before each.
 
-    The same update as torch.optim.Adam with its defaults (betas 0.9, 0.999, eps 1e-8).
+    torch.optim.adam.adam is the functional form of torch.optim.Adam (betas 0.9, 0.999, eps 1e-8):
+    the same update, with the optimizer's state (m, v, step) kept here.
     """
     import torch
+    from torch.optim.adam import adam
 
-    b1, b2, eps = 0.9, 0.999, 1e-8
     m = [torch.zeros_like(p) for p in params]  # running mean of the gradient
     v = [torch.zeros_like(p) for p in params]  # running mean of the squared gradient
+    step = [torch.tensor(0.0) for _ in params]
     losses = []
-    for t in range(1, steps + 1):
+    for _ in range(steps):
         loss = loss_fn()
-        grads = torch.autograd.grad(loss, params)
+        grads = list(torch.autograd.grad(loss, params))
         with torch.no_grad():
-            for p, g, mp, vp in zip(params, grads, m, v, strict=True):
-                mp.lerp_(g, 1 - b1)  # m = b1 m + (1 - b1) g
-                vp.mul_(b2).addcmul_(g, g, value=1 - b2)  # v = b2 v + (1 - b2) g^2
-                denom = vp.sqrt().div_(math.sqrt(1 - b2**t)).add_(eps)  # sqrt(v_hat) + eps
-                p.addcdiv_(mp, denom, value=-lr / (1 - b1**t))  # p -= lr m_hat / (sqrt(v_hat) + eps)
+            adam(
+                params, grads, m, v, [], step, foreach=True, capturable=False, differentiable=False,
+                fused=None, grad_scale=None, found_inf=None, has_complex=False, amsgrad=False,
+                beta1=0.9, beta2=0.999, lr=lr, weight_decay=0.0, eps=1e-8, maximize=False,
+            )  # fmt: skip
         losses.append(loss.item())
     return losses
