@@ -57,7 +57,7 @@ def run(r: Report, *, n: int, prior_sd: float) -> None:
     y = target(x[:, 0]) + NOISE_SD * torch.randn(n, dtype=f64)  # (n,)
     body = nn.Sequential(nn.Linear(1, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU()).double()
     last = nn.Linear(16, 1).double()
-    fit_adam([*body.parameters(), *last.parameters()], lambda: F.mse_loss(last(body(x))[:, 0], y), 150, 0.03)
+    fit_adam([*body.parameters(), *last.parameters()], lambda: F.mse_loss(last(body(x))[:, 0], y), 100, 0.04)
 
     def features(xs):  # (k, 1) -> (k, 17): the trained body's last hidden layer, and a 1 for the bias
         with torch.no_grad():
@@ -155,7 +155,7 @@ def predictive(r: Report, features, m, S) -> None:
     phi = features(grid)  # (G, 17)
     mean = phi @ m
     sd = (NOISE_SD**2 + ((phi @ S) * phi).sum(-1)).sqrt()
-    N = 4000
+    N = 2000
     L = torch.linalg.cholesky(S + 1e-12 * torch.eye(len(m), dtype=S.dtype))
     w = m + torch.randn(N, len(m), dtype=torch.float64) @ L.T  # (N, 17) sampled last layers
     draws = w @ phi.T + NOISE_SD * torch.randn(N, len(GRID), dtype=torch.float64)  # (N, G) one forward each
@@ -180,4 +180,4 @@ def predictive(r: Report, features, m, S) -> None:
         outside > inside,
         f"{outside:.3f} > {inside:.3f}",
     )
-    r.effect("the mean ± 2 sd band covers 85-100% of held-out points", 0.85 <= covered, f"{covered:.2f}")
+    r.effect("the mean ± 2 sd band covers at least 85% of held-out points", covered >= 0.85, f"{covered:.2f}")
