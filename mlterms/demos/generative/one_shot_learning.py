@@ -60,6 +60,13 @@ def run(r: Report, *, ways: int) -> None:
     )
     s.plot("base-class training loss", list(range(0, len(losses), 3)), loss=losses[::3])
 
+    nearest_example(r, e_s, e_q, support, queries, y_q, ways)
+
+
+def nearest_example(r: Report, e_s, e_q, support, queries, y_q, ways: int) -> None:
+    """Section 2: label each query by its most similar support example, in the embedding and raw."""
+    import torch.nn.functional as F
+
     s = r.section("2. classify by the nearest single example")
     s.note(
         f"cos(a, b) = a·b / (‖a‖ ‖b‖). Each query gets the label of the most similar support example: a "
