@@ -17,8 +17,4 @@ LEGACY = {
         "hyperparameter", "fine tuning", "step", "iteration", "learning rate", "forward pass",
         "backpropagation",
     ],
-    "sequences": ["attention", "self attention", "recurrent neural network", "encoder"],
-    "generative": [
-        "timestep", "schedule", "distilling", "one-shot learning", "bayesian neural network", "denoising",
-    ],
 }  # fmt: skip

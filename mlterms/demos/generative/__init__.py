@@ -1,0 +1,1 @@
+"""Demos of generative and probabilistic ideas: diffusion, distillation, one-shot, Bayesian nets."""

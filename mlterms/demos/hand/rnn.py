@@ -1,0 +1,61 @@
+"""A recurrent cell by hand: the Elman RNN forward loop, and backprop through time."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
+
+
+def rnn_by_hand(
+    x: torch.Tensor,
+    w_ih: torch.Tensor,
+    w_hh: torch.Tensor,
+    b_ih: torch.Tensor,
+    b_hh: torch.Tensor,
+    h0: torch.Tensor,
+) -> torch.Tensor:
+    """h_t = tanh(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh) over x (T, I), from h0 (H,).
+
+    The same weights at every step, as in nn.RNN. Returns every hidden state, (T, H).
+    """
+    import torch
+
+    h, hs = h0, []
+    for t in range(x.shape[0]):
+        h = torch.tanh(w_ih @ x[t] + b_ih + w_hh @ h + b_hh)  # (H,)
+        hs.append(h)
+    return torch.stack(hs)
+
+
+def bptt_by_hand(
+    x: torch.Tensor,
+    hs: torch.Tensor,
+    h0: torch.Tensor,
+    w_ih: torch.Tensor,
+    w_hh: torch.Tensor,
+    dhs: torch.Tensor,
+) -> dict[str, torch.Tensor]:
+    """Backprop through time: the gradients of a loss L given dL/dh_t from the outputs, dhs (T, H).
+
+    Walking back from t = T: the gradient reaching h_t is its own dhs[t] plus what h_(t+1)
+    sends back through W_hh; tanh' = 1 - h_t^2. Returns dL/d of W_ih (H, I), W_hh (H, H),
+    b (H,) (the same for b_ih and b_hh), x (T, I) and h0 (H,).
+    """
+    import torch
+
+    T = x.shape[0]
+    d_w_ih, d_w_hh = torch.zeros_like(w_ih), torch.zeros_like(w_hh)
+    d_b, d_x = torch.zeros_like(h0), torch.zeros_like(x)
+    carry = torch.zeros_like(h0)  # dL/dh_t arriving from step t+1
+    for t in reversed(range(T)):
+        dh = dhs[t] + carry  # (H,)
+        da = dh * (1 - hs[t] ** 2)  # (H,) through tanh: d tanh(a)/da = 1 - tanh(a)^2
+        prev = hs[t - 1] if t > 0 else h0  # (H,)
+        d_w_ih += torch.outer(da, x[t])
+        d_w_hh += torch.outer(da, prev)
+        d_b += da
+        d_x[t] = w_ih.T @ da  # (I,)
+        carry = w_hh.T @ da  # (H,) what h_(t-1) receives
+    return {"w_ih": d_w_ih, "w_hh": d_w_hh, "b": d_b, "x": d_x, "h0": carry}

@@ -1,0 +1,1 @@
+"""Demos of sequence models: attention, self-attention, recurrent networks, encoders."""
