@@ -10,7 +10,7 @@ LEGACY lists the demos still in one module per theme, until each moves to a file
 LEGACY = {
     "basics": ["rank", "feature", "label", "model", "normalization", "batch normalization"],
     "layers": [
-        "dense layer", "depth",
+
         "embedding layer", "activation function", "softmax",
     ],
     "regularization": ["dropout", "l1 regularization", "l2 regularization"],
