@@ -9,10 +9,6 @@ LEGACY lists the demos still in one module per theme, until each moves to a file
 
 LEGACY = {
     "basics": ["rank", "feature", "label", "model", "normalization", "batch normalization"],
-    "layers": [
-
-        "embedding layer", "activation function", "softmax",
-    ],
     "regularization": ["dropout", "l1 regularization", "l2 regularization"],
     "training": [
         "hyperparameter", "fine tuning", "step", "iteration", "learning rate", "forward pass",
