@@ -70,6 +70,7 @@ def gradient(r: Report, emb, ids) -> None:
     dW = torch.zeros_like(emb.weight)  # (V, D)
     for t, i in enumerate(ids.tolist()):
         dW[i] += g[t]  # each use of row i adds its upstream gradient
+    s.tensor("d loss / d out (upstream gradient g, one row per token)", g)
     s.tensor("d loss / d W by hand: row i = sum of g over the tokens with id i", dW)
     unused = sorted(set(range(emb.num_embeddings)) - set(ids.tolist()))
     s.note(
