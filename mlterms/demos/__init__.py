@@ -8,10 +8,6 @@ LEGACY lists the demos still in one module per theme, until each moves to a file
 """
 
 LEGACY = {
-    "layers": [
-        "convolution", "convolutional layer", "pooling layer", "dense layer", "depth",
-        "embedding layer", "activation function", "softmax",
-    ],
     "regularization": ["dropout", "l1 regularization", "l2 regularization"],
     "training": [
         "hyperparameter", "fine tuning", "step", "iteration", "learning rate", "forward pass",

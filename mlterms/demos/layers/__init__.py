@@ -1,0 +1,1 @@
+"""Demos of layers: convolution, pooling, dense, embedding, activations, softmax and depth."""
