@@ -85,3 +85,21 @@ def mlterms_modules(done: subprocess.CompletedProcess) -> set[str]:
     """The mlterms modules a run_probed process imported."""
     line = next(line for line in done.stderr.splitlines() if line.startswith("MLTERMS:"))
     return set(filter(None, line.removeprefix("MLTERMS:").split(",")))
+
+
+@pytest.fixture
+def glossary():
+    """The quiz tests' notes (tests/quizdata.py), parsed."""
+    from mlterms.glossary import parse
+
+    from .quizdata import NOTES
+
+    return parse(NOTES, "notes.md")
+
+
+@pytest.fixture
+def progress(tmp_path):
+    """A fresh quiz state in a temp folder, with no fuzz in the intervals."""
+    from mlterms.quiz.state import Progress
+
+    return Progress.open(tmp_path / "state" / "state.json", fuzz=False)

@@ -16,11 +16,6 @@ from mlterms.quiz.questions import links, make_question
 from .quizdata import NOTES, entry
 
 
-@pytest.fixture
-def glossary():
-    return parse(NOTES, "notes.md")
-
-
 @pytest.mark.parametrize(
     ("typed", "correct", "typo"),
     [

@@ -6,7 +6,6 @@ import json
 import random
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,17 +16,7 @@ from mlterms.quiz.cards import quizzable
 from mlterms.quiz.options import QuizOptions
 from mlterms.quiz.state import Progress
 
-from .quizdata import NOTES, T0, ask_plan, entry
-
-
-@pytest.fixture
-def glossary():
-    return parse(NOTES, "notes.md")
-
-
-@pytest.fixture
-def progress(tmp_path) -> Progress:
-    return Progress.open(tmp_path / "state" / "state.json", fuzz=False)
+from .quizdata import T0, ask_plan, entry
 
 
 def test_entries_without_a_definition_are_never_asked(glossary, progress):

@@ -15,16 +15,6 @@ from mlterms.quiz.state import Progress
 from .quizdata import NOTES, T0, ask_plan
 
 
-@pytest.fixture
-def glossary():
-    return parse(NOTES, "notes.md")
-
-
-@pytest.fixture
-def progress(tmp_path) -> Progress:
-    return Progress.open(tmp_path / "state" / "state.json", fuzz=False)
-
-
 def test_due_cards_come_first_then_at_most_new_new_ones(glossary, progress):
     progress.review("softmax", "softmax", AGAIN, T0)  # due again in a minute
     progress.review("relu", "relu", AGAIN, T0 - timedelta(minutes=5))  # due earlier

@@ -7,23 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from mlterms.glossary import parse
 from mlterms.quiz import session as s
 from mlterms.quiz.cards import AGAIN, GOOD, HARD, quizzable
 from mlterms.quiz.questions import make_question
 from mlterms.quiz.state import Progress
 
-from .quizdata import NOTES, T0, entry
-
-
-@pytest.fixture
-def glossary():
-    return parse(NOTES, "notes.md")
-
-
-@pytest.fixture
-def progress(tmp_path) -> Progress:
-    return Progress.open(tmp_path / "state" / "state.json", fuzz=False)
+from .quizdata import T0, entry
 
 
 def question(glossary, term, mode):
