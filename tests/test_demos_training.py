@@ -13,31 +13,19 @@ from dataclasses import asdict
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlterms.demos import registry
-from mlterms.demos.regularization import dropout_by_hand, fit_lasso, ridge_closed_form, soft_threshold
+from mlterms.demos.regularization_legacy import dropout_by_hand, fit_lasso, ridge_closed_form, soft_threshold
 from mlterms.demos.report import Report, Table, Tensor
-from mlterms.demos.training import autograd_graph, backprop_by_hand, gd, gd_on_quadratic, iterations_per_epoch
 
-CHEAP = [
-    "dropout",
-    "l1 regularization",
-    "l2 regularization",
-    "step",
-    "iteration",
-    "learning rate",
-    "forward pass",
-    "backpropagation",
-]
+CHEAP = ["dropout", "l1 regularization", "l2 regularization"]
 TRAINING = ["hyperparameter", "fine tuning"]  # a few hundred optimizer steps each
 NAMES = CHEAP + TRAINING
 NO_CHECK_CLOSE = {
     "hyperparameter",
     "fine tuning",
-    "iteration",
 }  # exact checks: counts, equality, parameter diffs
 
 
@@ -101,7 +89,7 @@ def test_training_demos_pass_another_seed(name):
     assert report.passed, failures(report)
 
 
-@pytest.mark.parametrize("name", ["dropout", "l1 regularization", "iteration", "backpropagation"])
+@pytest.mark.parametrize("name", ["dropout", "l1 regularization"])
 def test_same_seed_same_report(name):
     assert asdict(registry.run(name, 3)) == asdict(registry.run(name, 3))
 
@@ -110,9 +98,9 @@ def test_demo_modules_do_not_import_torch_at_top():
     import ast
     import inspect
 
-    from mlterms.demos import losses, regularization, training
+    from mlterms.demos import regularization_legacy, training_legacy
 
-    for module in (losses, regularization, training):
+    for module in (regularization_legacy, training_legacy):
         tree = ast.parse(inspect.getsource(module))
         top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
         names = [a.name for n in top for a in n.names] + [
@@ -195,106 +183,6 @@ def test_l2_report_weights_shrink_with_lambda():
 
 
 # --- training -------------------------------------------------------------------------------------
-
-
-@settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 200), batch_size=st.integers(1, 64), drop_last=st.booleans())
-def test_iterations_per_epoch_matches_dataloader(n, batch_size, drop_last):
-    from torch.utils.data import DataLoader, TensorDataset
-
-    loader = DataLoader(TensorDataset(torch.arange(n)), batch_size=batch_size, drop_last=drop_last)
-    expected = n // batch_size if drop_last else (n + batch_size - 1) // batch_size
-    assert iterations_per_epoch(n, batch_size, drop_last) == expected == len(loader)
-
-
-@pytest.mark.parametrize("momentum", [0.0, 0.9])
-def test_hand_gd_matches_torch_optim_sgd(momentum):
-    g = torch.Generator().manual_seed(1)
-    x, y = torch.randn(16, 3, generator=g), torch.randn(16, 1, generator=g)
-    model = torch.nn.Linear(3, 1)
-    ref = torch.nn.Linear(3, 1)
-    ref.load_state_dict(model.state_dict())
-    gd(model.parameters(), lambda: F.mse_loss(model(x), y), lr=0.05, steps=10, momentum=momentum)
-    opt = torch.optim.SGD(ref.parameters(), lr=0.05, momentum=momentum)
-    for _ in range(10):
-        opt.zero_grad()
-        F.mse_loss(ref(x), y).backward()
-        opt.step()
-    for p, q in zip(model.parameters(), ref.parameters(), strict=True):
-        assert torch.allclose(p, q, atol=1e-6)
-
-
-def test_iteration_report_table():
-    t = table(registry.run("iteration", 0), "len(DataLoader)")
-    for n, bs, drop_last, hand, length, last in t.rows:
-        assert hand == length == (n // bs if drop_last else math.ceil(n / bs))
-        if length:
-            assert last == (bs if drop_last or n % bs == 0 else n % bs)
-
-
-@settings(max_examples=50, deadline=None)
-@given(
-    a=st.floats(0.1, 10),
-    c=st.floats(-5, 5),
-    x0=st.floats(-5, 5),
-    frac=st.floats(0.01, 1.9),  # lr as a fraction of the stability limit 1/a
-)
-def test_gd_on_quadratic_closed_form_and_stability(a, c, x0, frac):
-    lr = frac / a
-    xs = gd_on_quadratic(a, c, x0, lr, 10)
-    factor = 1 - 2 * a * lr
-    for t, x in enumerate(xs):
-        assert x == pytest.approx(c + factor**t * (x0 - c), abs=1e-9)
-    if abs(x0 - c) > 1e-3 and abs(factor) < 1:  # below the limit lr < 1/a: distance shrinks every step
-        assert abs(xs[-1] - c) < abs(x0 - c)
-
-
-def test_learning_rate_report_limit_is_one_over_a():
-    t = table(registry.run("learning rate", 0), "factor 1 - 2a*lr")
-    rows = {row[0]: row for row in t.rows}
-    a = 2.0  # the demo's f(x) = 2 (x - 1.5)^2
-    assert rows["the limit (1/a)"][1] == 1 / a
-    assert rows["one-step (1/(2a))"][1] == 1 / (2 * a)
-    assert rows["diverging"][1] > 1 / a > rows["good"][1] > rows["slow"][1]
-
-
-@pytest.mark.parametrize("seed", [0, 1])
-def test_backprop_by_hand_matches_autograd_and_finite_differences(seed):
-    g = torch.Generator().manual_seed(seed)
-    dt = torch.float64
-    x, y = torch.randn(5, 3, generator=g, dtype=dt), torch.randn(5, 2, generator=g, dtype=dt)
-    params = [
-        torch.randn(4, 3, generator=g, dtype=dt),
-        torch.randn(4, generator=g, dtype=dt),
-        torch.randn(2, 4, generator=g, dtype=dt),
-        torch.randn(2, generator=g, dtype=dt),
-    ]
-
-    def loss_fn(W1, b1, W2, b2):
-        return F.mse_loss(torch.tanh(x @ W1.T + b1) @ W2.T + b2, y)
-
-    grads = backprop_by_hand(x, y, *params)
-    leaves = [p.clone().requires_grad_() for p in params]
-    auto = torch.autograd.grad(loss_fn(*leaves), leaves)
-    for name, a in zip(["W1", "b1", "W2", "b2"], auto, strict=True):
-        assert torch.allclose(grads[name], a, atol=1e-12), name
-    # one entry of d W1 by central differences, independent of autograd
-    eps = 1e-6
-    plus, minus = [p.clone() for p in params], [p.clone() for p in params]
-    plus[0][1, 2] += eps
-    minus[0][1, 2] -= eps
-    numeric = (loss_fn(*plus) - loss_fn(*minus)) / (2 * eps)
-    assert grads["W1"][1, 2].item() == pytest.approx(numeric.item(), rel=1e-6, abs=1e-9)
-
-
-def test_forward_pass_graph_names():
-    W = torch.randn(3, 1, requires_grad=True)
-    b = torch.zeros(1, requires_grad=True)
-    loss = (torch.randn(4, 3) @ W + b - torch.randn(4, 1)).abs().sum()
-    rows = autograd_graph(loss, {id(W): "W", id(b): "b"})
-    nodes = [node for node, _ in rows]
-    assert nodes[0] == "SumBackward0" and "AbsBackward0" in nodes and "MmBackward0" in nodes
-    assert {"AccumulateGrad (W)", "AccumulateGrad (b)"} <= set(nodes)
 
 
 def test_hyperparameter_report_best_is_argmin_of_validation_column():

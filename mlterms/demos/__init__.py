@@ -13,10 +13,9 @@ LEGACY = {
         "convolution", "convolutional layer", "pooling layer", "dense layer", "depth",
         "embedding layer", "activation function", "softmax",
     ],
-    "regularization": ["dropout", "l1 regularization", "l2 regularization"],
-    "training": [
-        "hyperparameter", "fine tuning", "step", "iteration", "learning rate", "forward pass",
-        "backpropagation",
+    "regularization_legacy": ["dropout", "l1 regularization", "l2 regularization"],
+    "training_legacy": [
+        "hyperparameter", "fine tuning",
     ],
     "sequences": ["attention", "self attention", "recurrent neural network", "encoder"],
     "generative": [
