@@ -13,10 +13,6 @@ LEGACY = {
         "convolution", "convolutional layer", "pooling layer", "dense layer", "depth",
         "embedding layer", "activation function", "softmax",
     ],
-    "regularization_legacy": ["dropout", "l1 regularization", "l2 regularization"],
-    "training_legacy": [
-        "hyperparameter", "fine tuning",
-    ],
     "sequences": ["attention", "self attention", "recurrent neural network", "encoder"],
     "generative": [
         "timestep", "schedule", "distilling", "one-shot learning", "bayesian neural network", "denoising",

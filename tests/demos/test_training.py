@@ -246,3 +246,42 @@ def test_checks_hold_at_sampled_knob_values(name):
         assert report.passed, failures(report)
 
     check()
+
+
+# --- hyperparameter, fine tuning ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_hyperparameter_choices_are_the_argmins_of_their_own_columns(seed):
+    report = run("hyperparameter", seed)
+    grid = table(report, "final train loss")
+    finite = [r for r in grid.rows if math.isfinite(r[4])]
+    for r in finite:  # validation is measured on other points than training: the numbers differ
+        assert r[5] != pytest.approx(r[4], rel=1e-3)
+    by_train, by_val = min(finite, key=lambda r: r[4]), min(finite, key=lambda r: r[5])
+    chosen = table(report, "chosen by")
+    assert row(chosen, "training loss")[1:3] == by_train[:2]
+    assert row(chosen, "validation loss")[1:3] == by_val[:2]
+    assert any(not math.isfinite(r[4]) for r in grid.rows if r[0] == 0.3)  # the diverging rate
+
+
+def test_hyperparameter_parameter_count():
+    net = torch.nn.Sequential(torch.nn.Linear(1, 256), torch.nn.Tanh(), torch.nn.Linear(256, 1))
+    assert exercise(run("hyperparameter", 0), "n-parameters").answer == sum(
+        p.numel() for p in net.parameters()
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_fine_tuning_pretrained_features_beat_random_ones(seed):
+    report = run("fine tuning", seed)
+    probes = table(report, "task B, linear probe on a")
+    assert row(probes, "pretrained body")[2] < row(probes, "random body (baseline)")[2]
+    assert exercise(report, "probe-parameters").answer == sum(
+        p.numel() for p in torch.nn.Linear(16, 1).parameters()
+    )
+
+
+def test_fine_tuning_without_pretraining_has_no_effect_to_assert():
+    report = run("fine tuning", 0, pretrain_steps=0)
+    assert [c.passed for c in report.checks if c.kind == "effect"] == [None]
