@@ -67,7 +67,7 @@ def net(params, x):
     params=[
         Param("n", "int", 16, "training points", min=8, max=64),
         Param("noise", "float", 0.5, "noise on the targets", min=0.0, max=1.0),
-        Param("steps", "int", 300, "gradient steps per run", min=50, max=400),
+        Param("steps", "int", 200, "gradient steps per run", min=50, max=400),
     ],
 )
 def run(r: Report, *, n: int, noise: float, steps: int) -> None:
