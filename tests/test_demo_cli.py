@@ -30,8 +30,8 @@ def some_demo() -> str:
 
 def failing(r: Report) -> None:
     r.section("numbers").tensor("x", [[1.0, 2.0], [3.0, 4.0]])
-    r.check("one equals one", 1 == 1, "1 == 1")
-    r.check("one equals two", 1 == 2, "1 != 2")
+    r.check("one equals one", 1 == 1, "1 == 1", kind="property")
+    r.check("one equals two", 1 == 2, "1 != 2", kind="property")
 
 
 def not_finite(r: Report) -> None:
@@ -41,7 +41,7 @@ def not_finite(r: Report) -> None:
     s.table(["value"], [[math.inf]])
     s.plot("curve", [0.0, 1.0, 2.0, 3.0], y=[0.0, math.nan, 1.0, 0.5])
     s.heatmap("weights", [[0.1, math.nan], [0.5, 0.9]], ["q0", "q1"], ["k0", "k1"])
-    r.check("runs", True)
+    r.check("runs", True, kind="property")
 
 
 def pictures(r: Report) -> None:
@@ -52,7 +52,7 @@ def pictures(r: Report) -> None:
     s.tensor("zero-d", 2.5)
     s.plot("lines", [0.0, 1.0, 2.0], up=[0.0, 1.0, 2.0], down=[2.0, 1.0, 0.0])
     s.heatmap("weights", [[0.1, 0.9], [0.5, 0.3]], ["q0", "q1"], ["k0", "k1"])
-    r.check("pictures drawn", True, "yes")
+    r.check("pictures drawn", True, "yes", kind="property")
 
 
 def broken(r: Report) -> None:
@@ -65,10 +65,10 @@ def fake_demos(monkeypatch):
     for name in registry.names():  # import the real demos first, so they stay in the real registry
         registry.get(name)
     monkeypatch.setattr(registry, "_DEMOS", dict(registry._DEMOS))
-    registry.demo("always fails", summary="A demo whose second check fails.")(failing)
-    registry.demo("not finite", summary="NaN and infinities everywhere.")(not_finite)
-    registry.demo("pictures", summary="Every kind of item.")(pictures)
-    registry.demo("broken", summary="Raises.")(broken)
+    registry.register("always fails", failing, "A demo whose second check fails.")
+    registry.register("not finite", not_finite, "NaN and infinities everywhere.")
+    registry.register("pictures", pictures, "Every kind of item.")
+    registry.register("broken", broken, "Raises.")
 
 
 # ------------------------------------------------------------------------------------ --list

@@ -7,17 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from mlterms.demos import LEGACY
-
 ROOT = Path(__file__).resolve().parent.parent / "mlterms"
 MODULES = sorted(ROOT.rglob("*.py"))
 MAX_MODULE, MAX_FUNCTION = 400, 80
-LEGACY_FILES = {ROOT / "demos" / f"{theme}.py" for theme in LEGACY}  # until they move to a file per demo
 
 
-@pytest.mark.parametrize(
-    "path", [p for p in MODULES if p not in LEGACY_FILES], ids=lambda p: str(p.relative_to(ROOT))
-)
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_modules_and_functions_are_short(path):
     text = path.read_text(encoding="utf-8")
     assert len(text.splitlines()) < MAX_MODULE

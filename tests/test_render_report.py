@@ -34,7 +34,12 @@ def wide_report() -> Report:
         ["q0", "q1", "q2"],
         list("abcdefghijkl"),
     )
-    r.check("a check with a rather long name that needs wrapping at forty columns", True, "max|diff| 1.0e-16")
+    r.check(
+        "a check with a rather long name that needs wrapping at forty columns",
+        True,
+        "max|diff| 1.0e-16",
+        kind="reference",
+    )
     return r
 
 

@@ -81,17 +81,13 @@ class Demo:
 _DEMOS: dict[str, Demo] = {}
 
 
-def demo(
-    *legacy_names: str, summary: str, params: list[Param] | tuple[Param, ...] = ()
-) -> Callable[[DemoFn], DemoFn]:
+def demo(*, summary: str, params: list[Param] | tuple[Param, ...] = ()) -> Callable[[DemoFn], DemoFn]:
     """Register fn as the demo of the term its file is named after.
 
-    Knobs are keyword arguments of fn, declared in `params` with their defaults and ranges.
-    (`legacy_names` serve the theme modules not yet moved to one file per demo.)"""
+    Knobs are keyword arguments of fn, declared in `params` with their defaults and ranges."""
 
     def decorate(fn: DemoFn) -> DemoFn:
-        for name in legacy_names or [name_of_module(fn.__module__)]:
-            register(name, fn, summary, tuple(params))
+        register(name_of_module(fn.__module__), fn, summary, tuple(params))
         return fn
 
     return decorate
@@ -123,11 +119,6 @@ def catalog() -> dict[str, str]:
     for theme in sorted(p for p in HERE.iterdir() if p.is_dir() and p.name not in NOT_THEMES):
         for file in sorted(theme.glob("[!_]*.py")):
             found[file.stem.replace("_", " ")] = f"mlterms.demos.{theme.name}.{file.stem}"
-    from mlterms.demos import LEGACY  # themes not yet moved to one file per demo
-
-    for module, legacy in LEGACY.items():
-        for name in legacy:
-            found[name] = f"mlterms.demos.{module}"
     return found
 
 

@@ -98,7 +98,7 @@ class Check:
     name: str
     passed: bool | None
     detail: str = ""
-    kind: str | None = "reference"
+    kind: str = "reference"
 
 
 @dataclass
@@ -169,11 +169,9 @@ class Report:
         self.sections.append(Section(title))
         return self.sections[-1]
 
-    def check(self, name: str, passed: bool, detail: str = "", *, kind: str | None = None) -> bool:
-        """Record a reference or property check (for effects, see `effect`).
-
-        kind=None is only for the theme modules not yet moved to one file per demo."""
-        if kind is not None and kind not in KINDS:
+    def check(self, name: str, passed: bool, detail: str = "", *, kind: str) -> bool:
+        """Record a reference or property check (for effects, see `effect`)."""
+        if kind not in KINDS:
             raise ValueError(f"check kind must be one of {KINDS}, not {kind!r}")
         self.checks.append(Check(name, bool(passed), detail, kind))
         return bool(passed)
@@ -221,7 +219,7 @@ class Report:
         detail = f"max|diff| {worst:.1e}" + ("" if same_shape else " (shapes differ)")
         return self.check(name, same_shape and worst <= atol, detail, kind=kind)
 
-    def check_equal(self, name: str, got: Any, want: Any, *, kind: str | None = None) -> bool:
+    def check_equal(self, name: str, got: Any, want: Any, *, kind: str) -> bool:
         """Record that two plain values (ints, shapes, strings) are equal."""
         detail = f"{got!r} == {want!r}" if got == want else f"{got!r} != {want!r}"
         return self.check(name, got == want, detail, kind=kind)

@@ -21,7 +21,7 @@ def wrap(s: str, width: int) -> list[str]:
 
 
 def kind_of(c: Check) -> str:
-    return c.kind or "check"
+    return c.kind
 
 
 def status(c: Check) -> str:

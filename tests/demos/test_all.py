@@ -11,14 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlterms.demos import LEGACY, registry
+from mlterms.demos import registry
 from mlterms.demos.registry import Param
 from mlterms.demos.report import KINDS
 
 from .util import failures, run
 
 NAMES = registry.names()
-LEGACY_NAMES = {name for names in LEGACY.values() for name in names}
 KNOBBED = [name for name in NAMES if registry.params(name)]
 SEEDS = range(5)
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -35,10 +34,9 @@ def test_every_demo_passes_at_seeds_0_to_4(name):
     assert all(i == ids[0] for i in ids), f"{name}: exercise ids change with the seed: {ids}"
     assert len(set(ids[0])) == len(ids[0]), f"{name}: exercise ids repeat: {ids[0]}"
     assert all(SLUG.fullmatch(i) for i in ids[0]), f"{name}: exercise ids must be slugs: {ids[0]}"
-    if name not in LEGACY_NAMES:
-        kinds = [c.kind for c in reports[0].checks]
-        assert all(k in KINDS for k in kinds), f"{name}: every check says its kind: {kinds}"
-        assert "reference" in kinds, f"{name} has no reference check"
+    kinds = [c.kind for c in reports[0].checks]
+    assert all(k in KINDS for k in kinds), f"{name}: every check says its kind: {kinds}"
+    assert "reference" in kinds, f"{name} has no reference check"
 
 
 def values(param: Param) -> st.SearchStrategy:

@@ -1,0 +1,1 @@
+"""Demos of the training theme: steps, iterations, learning rates, passes and tuning."""
