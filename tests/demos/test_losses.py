@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -66,3 +68,65 @@ def test_without_outliers_the_effect_is_not_asserted():
     report = run("l1 loss", 0, outlier=0.0)
     effect = [c for c in report.checks if c.kind == "effect"]
     assert effect and all(c.passed is None for c in effect)
+
+
+# --- issue 12: cross-entropy, kl divergence, logits, loss, mean absolute error, mean squared error ---
+
+
+def np_log_softmax(z):
+    z = np.asarray(z, dtype=float)
+    m = z.max(axis=-1, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+
+
+def test_hand_cross_entropy_kl_and_bce_on_known_numbers():
+    from mlterms.demos.hand.losses import bce_with_logits, cross_entropy, entropy, kl, soft_cross_entropy
+
+    z = torch.tensor([[0.0, 0.0], [math.log(3.0), 0.0]], dtype=torch.float64)
+    assert cross_entropy(z, torch.tensor([0, 1])).tolist() == pytest.approx([math.log(2), math.log(4)])
+    half = torch.full((2, 2), 0.5, dtype=torch.float64)
+    assert soft_cross_entropy(z, half).tolist() == pytest.approx(
+        [math.log(2), 0.5 * (math.log(4 / 3) + math.log(4))]
+    )
+    p = torch.tensor([0.5, 0.5, 0.0], dtype=torch.float64)
+    q = torch.tensor([0.25, 0.25, 0.5], dtype=torch.float64)
+    assert float(kl(p, q)) == pytest.approx(math.log(2))  # 0 log 0 counts as 0
+    assert float(entropy(p)) == pytest.approx(math.log(2))
+    big = torch.tensor([1000.0, -1000.0, 0.0])
+    assert bce_with_logits(big, torch.tensor([0.0, 0.0, 1.0])).tolist() == pytest.approx(
+        [1000.0, 0.0, math.log(2)]
+    )
+
+
+def test_cross_entropy_is_minus_log_softmax_at_the_label():
+    report = run("cross entropy", 3, batch=6, classes=5)
+    z = np.array(tensor(report, "logits z (B, C)").values)
+    t = table(report, "-log p(label)")
+    labels = column(t, "label")
+    want = -np_log_softmax(z)[np.arange(6), labels]
+    assert column(t, "-log p(label)") == pytest.approx(want)
+    assert row(table(report, "what is passed to F.cross_entropy"), "logits z (right)")[1] == pytest.approx(
+        want.mean()
+    )
+    ex = exercise(report, "ce-first")
+    assert ex.answer == pytest.approx(-np_log_softmax(ex.given["logits"])[ex.given["label"]])
+
+
+def test_cross_entropy_gradient_is_p_minus_y():
+    report = run("cross entropy", 1)
+    z = np.array(tensor(report, "logits z (B, C)").values)
+    labels = column(table(report, "-log p(label)"), "label")
+    want = np.exp(np_log_softmax(z))
+    want[np.arange(len(labels)), labels] -= 1
+    assert np.array(tensor(report, "autograd d loss / d z (reduction='sum')").values) == pytest.approx(want)
+    ex = exercise(report, "grad-true-class")
+    assert ex.answer == pytest.approx(np.exp(np_log_softmax(ex.given["logits"]))[ex.given["label"]] - 1)
+
+
+def test_binary_cross_entropy_stable_form_costs_about_the_logit():
+    report = run("cross entropy", 0, big=300.0)
+    t = table(report, "stable form")
+    z, y = np.array(column(t, "logit z")), np.array(column(t, "label y"))
+    want = np.logaddexp(0, z) - z * y  # log(1 + e^z) - z y, in float64
+    assert column(t, "stable form") == pytest.approx(want, rel=1e-6)
+    assert np.isinf(column(t, "naive form")[-1]) and column(t, "stable form")[-1] == pytest.approx(300.0)
