@@ -130,3 +130,35 @@ def test_binary_cross_entropy_stable_form_costs_about_the_logit():
     want = np.logaddexp(0, z) - z * y  # log(1 + e^z) - z y, in float64
     assert column(t, "stable form") == pytest.approx(want, rel=1e-6)
     assert np.isinf(column(t, "naive form")[-1]) and column(t, "stable form")[-1] == pytest.approx(300.0)
+
+
+def np_kl(p, q):
+    p, q = np.asarray(p), np.asarray(q)
+    return (p * np.log(p / q)).sum(axis=-1)
+
+
+def test_kl_divergence_both_ways_round_and_its_reductions():
+    report = run("kl divergence", 2, batch=5, classes=4)
+    p = np.array(tensor(report, "p, the reference (B, C)").values)
+    q = np.array(tensor(report, "q, the model (B, C)").values)
+    t = table(report, "KL(q||p)")
+    assert column(t, "KL(p||q)") == pytest.approx(np_kl(p, q))
+    assert column(t, "KL(q||p)") == pytest.approx(np_kl(q, p))
+    calls = table(report, "what it is")
+    assert row(calls, "F.kl_div(q.log(), p)")[1] == pytest.approx(np_kl(p, q).mean())
+    assert row(calls, "F.kl_div(p.log(), q)")[1] == pytest.approx(np_kl(q, p).mean())
+    reductions = table(report, "reduction")
+    assert row(reductions, "batchmean")[1] == pytest.approx(np_kl(p, q).sum() / 5)
+    assert row(reductions, "mean")[1] == pytest.approx(np_kl(p, q).sum() / 20)
+    assert exercise(report, "mean-divisor").answer == 20
+    ex = exercise(report, "kl-first")
+    assert ex.answer == pytest.approx(np_kl(ex.given["p"], ex.given["q"]))
+
+
+def test_cross_entropy_is_entropy_plus_kl():
+    report = run("kl divergence", 4)
+    p = np.array(tensor(report, "p, the reference (B, C)").values)
+    q = np.array(tensor(report, "q, the model (B, C)").values)
+    t = table(report, "entropy H(p)")
+    assert column(t, "entropy H(p)") == pytest.approx(-(p * np.log(p)).sum(-1))
+    assert column(t, "cross-entropy H(p, q)") == pytest.approx(-(p * np.log(q)).sum(-1))
