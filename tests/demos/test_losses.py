@@ -162,3 +162,33 @@ def test_cross_entropy_is_entropy_plus_kl():
     t = table(report, "entropy H(p)")
     assert column(t, "entropy H(p)") == pytest.approx(-(p * np.log(p)).sum(-1))
     assert column(t, "cross-entropy H(p, q)") == pytest.approx(-(p * np.log(q)).sum(-1))
+
+
+def test_logits_log_probs_are_logits_minus_logsumexp():
+    report = run("logits", 1, classes=6)
+    z = np.array(tensor(report, "logits z (B, C): any real numbers").values)
+    lp = np.array(tensor(report, "log-probs z - logsumexp(z): <= 0").values)
+    assert lp == pytest.approx(np_log_softmax(z))
+    assert np.array(tensor(report, "softmax(z): in (0, 1), rows sum to 1").values) == pytest.approx(
+        np.exp(lp)
+    )
+    ex = exercise(report, "log-prob")
+    assert ex.answer == pytest.approx(np_log_softmax(ex.given["logits"])[0])
+    ex = exercise(report, "predicted")
+    assert ex.answer == int(np.argmax(ex.given["logits"]))
+
+
+def test_logits_shift_moves_only_the_wrong_nll_loss():
+    report = run("logits", 0, shift=-7.5)
+    t = table(report, "on z")
+    ce = row(t, "F.cross_entropy(logits)")
+    assert ce[1] == pytest.approx(ce[2])
+    assert row(t, "F.nll_loss(log_softmax(logits))")[1:] == pytest.approx(ce[1:])
+    wrong = row(t, "F.nll_loss(logits): wrong")
+    assert wrong[2] - wrong[1] == pytest.approx(7.5)  # -mean(z + c)[label] moves by -c
+
+
+def test_logits_log_odds_table():
+    t = table(run("logits", 0), "log-odds")
+    p = np.array(column(t, "p"))
+    assert column(t, "log-odds") == pytest.approx(np.log(p) - np.log1p(-p))
