@@ -192,3 +192,42 @@ def test_logits_log_odds_table():
     t = table(run("logits", 0), "log-odds")
     p = np.array(column(t, "p"))
     assert column(t, "log-odds") == pytest.approx(np.log(p) - np.log1p(-p))
+
+
+def test_loss_per_example_and_its_reductions():
+    report = run("loss", 3, n=30)
+    t = table(report, "logit")
+    z, y = np.array(column(t, "logit")), np.array(column(t, "label"))
+    assert column(t, "loss") == pytest.approx(np.logaddexp(0, z) - z * y)
+    reductions = table(report, "reduction")
+    assert row(reductions, "sum")[1] == pytest.approx(30 * row(reductions, "mean")[1])
+    # at the start every logit is 0.5 and half the labels are 1: the mean is known in closed form
+    assert row(reductions, "mean")[1] == pytest.approx(np.logaddexp(0, 0.5) - 0.25)
+    ex = exercise(report, "batch-loss")
+    zz, yy = np.array(ex.given["logits"]), np.array(ex.given["labels"])
+    assert ex.answer == pytest.approx((np.logaddexp(0, zz) - zz * yy).mean())
+
+
+def test_loss_gradient_by_hand_matches_finite_differences():
+    from mlterms.demos.losses.loss import grad
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(7, 2)), rng.integers(0, 2, size=7).astype(float)
+    w, b = rng.normal(size=2), 0.3
+
+    def mean_bce(p):
+        z = X @ p[:2] + p[2]
+        return (np.logaddexp(0, z) - z * y).mean()
+
+    p, h = np.array([*w, b]), 1e-6
+    want = [(mean_bce(p + h * e) - mean_bce(p - h * e)) / (2 * h) for e in np.eye(3)]
+    got = grad(torch.tensor(X), torch.tensor(y), torch.tensor(w), torch.tensor(b, dtype=torch.float64))
+    assert got.tolist() == pytest.approx(want, abs=1e-7)
+
+
+def test_accuracy_is_flat_at_the_start_while_the_loss_is_not():
+    t = table(run("loss", 0), "d / d b")
+    assert row(t, "accuracy (finite differences)")[1:] == [0.0, 0.0, 0.0]
+    assert any(abs(g) > 0.05 for g in row(t, "cross-entropy (by hand)")[1:])
+    start = row(table(run("loss", 0), "held-out accuracy"), "start (descent on accuracy stays here)")
+    assert start[1:] == pytest.approx([0.5, 0.5])  # class 1 for everyone, half of each set is class 1
