@@ -231,3 +231,29 @@ def test_accuracy_is_flat_at_the_start_while_the_loss_is_not():
     assert any(abs(g) > 0.05 for g in row(t, "cross-entropy (by hand)")[1:])
     start = row(table(run("loss", 0), "held-out accuracy"), "start (descent on accuracy stays here)")
     assert start[1:] == pytest.approx([0.5, 0.5])  # class 1 for everyone, half of each set is class 1
+
+
+def test_mae_minimiser_is_near_the_exponential_median_and_held_out_errors_match_closed_forms():
+    report = run("mean absolute error", 1)
+    grid = table(report, "training MAE")
+    median, mean = row(grid, "torch.median")[1], row(grid, "torch.mean")[1]
+    assert median == pytest.approx(10 * math.log(2), abs=1.5)  # exponential, mean 10: median 10 ln 2
+    assert mean == pytest.approx(10, abs=1.5)
+    assert row(grid, "argmin of MAE on the grid")[1] == pytest.approx(median, abs=0.2)
+    held = table(report, "held-out MAE (minutes)")
+    for name, c in (("median of the training targets", median), ("mean of the training targets", mean)):
+        r = row(held, name)
+        assert r[1] == pytest.approx(c)
+        assert r[2] == pytest.approx(c - 10 + 20 * math.exp(-c / 10), abs=0.5)  # E|Y - c|
+        assert r[3] == pytest.approx(100 + (c - 10) ** 2, abs=25)  # E(Y - c)^2 = var + bias^2
+
+
+def test_mae_slope_is_a_count():
+    report = run("mean absolute error", 2, n=40)
+    ex = exercise(report, "slope")
+    y, c = np.array(ex.given["targets"]), ex.given["c"]
+    h = 1e-6
+    want = (np.abs(y - c - h).mean() - np.abs(y - c + h).mean()) / (2 * h)
+    assert ex.answer == pytest.approx(want, abs=1e-4)
+    t = table(report, "(#below - #above) / n")
+    assert all(v * 40 == pytest.approx(round(v * 40)) for v in column(t, "(#below - #above) / n"))
