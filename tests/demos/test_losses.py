@@ -257,3 +257,24 @@ def test_mae_slope_is_a_count():
     assert ex.answer == pytest.approx(want, abs=1e-4)
     t = table(report, "(#below - #above) / n")
     assert all(v * 40 == pytest.approx(round(v * 40)) for v in column(t, "(#below - #above) / n"))
+
+
+def test_mse_held_out_errors_match_the_closed_form_for_a_line():
+    report = run("mean squared error", 3)
+    t = table(report, "RMSE (m)")
+    for r in t.rows:
+        _, a, b, _, mse, rmse = r
+        da, db = a - 0.5, b - 1.2  # against the true line 0.5 + 1.2 x, x ~ U[0, 1.5], noise sd 0.1
+        assert mse == pytest.approx(da**2 + 2 * da * db * 0.75 + db**2 * 0.75 + 0.01, rel=0.1)
+        assert rmse == pytest.approx(math.sqrt(mse))
+    assert column(t, "MSE (m^2)")[1] > 20 * column(t, "MSE (m^2)")[0]
+    ex = exercise(report, "rmse-cm")
+    assert ex.answer == pytest.approx(100 * math.sqrt(ex.given["MSE (m^2)"]))
+    ex = exercise(report, "leverage")
+    assert 0 < ex.given["h"] < 1 and ex.answer == pytest.approx(ex.given["h"] * ex.given["d"])
+
+
+def test_mse_best_constant_is_the_mean():
+    t = table(run("mean squared error", 0, n=50), "value (m)")
+    step = (2.5 - 0.5) / 2000  # the grid spans the targets, roughly 0.5 to 2.5 m
+    assert row(t, "argmin of MSE on the grid")[1] == pytest.approx(row(t, "torch.mean")[1], abs=step)
