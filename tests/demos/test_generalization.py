@@ -1,0 +1,129 @@
+"""The generalization demos, recomputed independently with numpy and closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from mlterms.demos.hand.fitting import degree_sweep, gd_steps, legendre_features, normal_equations
+
+from .util import column, exercise, row, run, scalar, table, tensor
+
+
+def data(report, x="training x", y="training y"):
+    return np.array(tensor(report, x).values), np.array(tensor(report, y).values)
+
+
+def polyfit_mse(x, y, degree):
+    """Training MSE of the least-squares polynomial, by numpy in the power basis."""
+    return float(np.mean((np.polyval(np.polyfit(x, y, degree), x) - y) ** 2))
+
+
+# -- the shared by-hand helpers -----------------------------------------------------------------
+
+
+def test_legendre_features_on_known_values():
+    x = torch.tensor([-1.0, 0.0, 0.5, 1.0], dtype=torch.float64)
+    X = legendre_features(x, 3).numpy()
+    want = np.stack([np.ones(4), x, (3 * x**2 - 1) / 2, (5 * x**3 - 3 * x) / 2], axis=1)
+    np.testing.assert_allclose(X, want, atol=1e-15)
+    assert legendre_features(x, 0).shape == (4, 1)
+
+
+def test_normal_equations_match_numpy_least_squares_and_ridge():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 4)), rng.normal(size=20)
+    w = normal_equations(torch.tensor(X), torch.tensor(y)).numpy()
+    assert w == pytest.approx(np.linalg.lstsq(X, y, rcond=None)[0])
+    lam = 0.7  # mean((Xw - y)^2) + lam ||w||^2 is least squares on [X; sqrt(N lam) I]
+    aug_X, aug_y = np.vstack([X, np.sqrt(20 * lam) * np.eye(4)]), np.concatenate([y, np.zeros(4)])
+    ridge = normal_equations(torch.tensor(X), torch.tensor(y), lam).numpy()
+    assert ridge == pytest.approx(np.linalg.lstsq(aug_X, aug_y, rcond=None)[0])
+
+
+def test_gd_steps_take_the_mse_gradient():
+    X = torch.tensor([[1.0, 2.0], [1.0, -1.0], [1.0, 0.5]], dtype=torch.float64)
+    y = torch.tensor([1.0, 0.0, 2.0], dtype=torch.float64)
+    first, second = gd_steps(X, y, lr=0.1, steps=2)
+    Xn, yn = X.numpy(), y.numpy()
+    w1 = 0.1 * 2 * Xn.T @ yn / 3  # from w = 0 the gradient is -2 X^T y / N
+    assert first.numpy() == pytest.approx(w1)
+    assert second.numpy() == pytest.approx(w1 - 0.1 * 2 * Xn.T @ (Xn @ w1 - yn) / 3)
+
+
+def test_degree_sweep_scores_the_held_out_set_with_the_training_fit():
+    x = torch.linspace(-1, 1, 9, dtype=torch.float64)
+    y = x**2
+    x_out = torch.tensor([0.0, 2.0], dtype=torch.float64)
+    (tr0, ho0), (tr2, ho2) = degree_sweep((x, y), (x_out, x_out**2), range(0, 3, 2))
+    mean = float(y.mean())
+    assert tr0 == pytest.approx(float(((y - mean) ** 2).mean()))
+    assert ho0 == pytest.approx(((0 - mean) ** 2 + (4 - mean) ** 2) / 2)
+    assert tr2 == pytest.approx(0, abs=1e-20) and ho2 == pytest.approx(0, abs=1e-20)
+
+
+# -- overfitting ---------------------------------------------------------------------------------
+
+
+def test_overfitting_training_column_is_the_least_squares_fit_of_each_degree():
+    report = run("overfitting", 1)
+    x, y = data(report)
+    t = table(report, "verdict")
+    for degree, train in zip(column(t, "degree"), column(t, "train MSE"), strict=True):
+        if degree <= 8:  # numpy's power basis is ill conditioned beyond that
+            assert train == pytest.approx(polyfit_mse(x, y, degree), rel=1e-6, abs=1e-10)
+    assert len(t.rows) == len(x)  # degrees 0 .. n-1
+
+
+def test_overfitting_verdicts_follow_the_held_out_column():
+    report = run("overfitting", 2)
+    t = table(report, "verdict")
+    held = column(t, "held-out MSE")
+    best = int(np.argmin(held))
+    verdicts = column(t, "verdict")
+    assert verdicts[best] == "best held-out"
+    assert verdicts[-1] == "overfitting" and verdicts[0] == "underfitting"
+    assert column(t, "gap") == pytest.approx(list(np.array(held) - np.array(column(t, "train MSE"))))
+    top = row(table(report, "training points"), 15)
+    assert top[1:3] == pytest.approx(t.rows[-1][1:3])  # the same fit opens the more-data table
+
+
+def test_overfitting_exercises():
+    report = run("overfitting", 0, n=11, noise=0.5)
+    assert exercise(report, "interpolating-degree").answer == 10
+    assert exercise(report, "noise-floor").answer == pytest.approx(0.25)
+    assert column(table(report, "verdict"), "degree")[-1] == 10
+
+
+# -- underfitting --------------------------------------------------------------------------------
+
+
+def test_underfitting_capacity_rows_are_least_squares_fits():
+    report = run("underfitting", 3)
+    x, y = data(report)
+    t = table(report, "coefficients")
+    assert row(t, 0)[2] == pytest.approx(np.var(y))  # the best constant is the mean
+    for degree in (1, 5):
+        assert row(t, degree)[2] == pytest.approx(polyfit_mse(x, y, degree), rel=1e-9)
+
+
+def test_underfitting_gradient_descent_rows_recomputed_with_numpy():
+    report = run("underfitting", 4, steps=7)
+    x, y = data(report)
+    X = np.polynomial.legendre.legvander(x, 5)
+    lr = scalar(report, "learning rate")
+    assert lr == pytest.approx(1 / np.linalg.eigvalsh(2 * X.T @ X / len(y)).max())
+    w = np.zeros(6)
+    train = {}
+    for t in range(1, 8):
+        w = w - lr * 2 * X.T @ (X @ w - y) / len(y)
+        train[t] = np.mean((X @ w - y) ** 2)
+    t = table(report, "steps")
+    for steps in (1, 3, 7):
+        assert row(t, steps)[1] == pytest.approx(train[steps], rel=1e-9)
+
+
+def test_underfitting_best_constant_is_the_mean():
+    ex = exercise(run("underfitting", 0), "best-constant")
+    assert ex.answer == pytest.approx(np.mean(ex.given["targets"]))
