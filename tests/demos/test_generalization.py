@@ -127,3 +127,75 @@ def test_underfitting_gradient_descent_rows_recomputed_with_numpy():
 def test_underfitting_best_constant_is_the_mean():
     ex = exercise(run("underfitting", 0), "best-constant")
     assert ex.answer == pytest.approx(np.mean(ex.given["targets"]))
+
+
+# -- generalization ------------------------------------------------------------------------------
+
+
+def test_true_risk_of_the_zero_model_is_the_signal_power_plus_noise():
+    from mlterms.demos.generalization.generalization import NOISE, true_risk
+
+    nodes, weights = np.polynomial.legendre.leggauss(64)
+    # mean of sin^2(pi x) over Uniform(-1, 1) is 1/2
+    assert true_risk(torch.zeros(3, dtype=torch.float64), nodes, weights) == pytest.approx(0.5 + NOISE**2)
+    # the constant 1 adds mean(1 - 2 sin(pi x)) = 1 (sin is odd)
+    one = torch.tensor([1.0], dtype=torch.float64)
+    assert true_risk(one, nodes, weights) == pytest.approx(1.5 + NOISE**2)
+
+
+def test_generalization_tables_are_consistent():
+    report = run("generalization", 1)
+    risk = scalar(report, "error on new data (quadrature)")
+    t = table(report, "(MSE - true) / SE")
+    for _m, mse, se, z in t.rows:
+        assert z == pytest.approx((mse - risk) / se)
+    g = table(report, "2 noise^2 p / N")
+    sizes = column(g, "training points")
+    assert sizes == [20, 40, 80, 160, 320]
+    assert column(g, "2 noise^2 p / N") == pytest.approx([2 * 0.2**2 * 6 / n for n in sizes])
+    gaps = np.array(column(g, "error on new data")) - np.array(column(g, "train MSE"))
+    assert column(g, "gap") == pytest.approx(list(gaps))
+    assert scalar(report, "training MSE") < risk
+
+
+def test_generalization_exercises():
+    report = run("generalization", 0, degree=2)
+    ex = exercise(report, "standard-error")
+    assert ex.answer == pytest.approx(ex.given["sd"] / np.sqrt(ex.given["m"]))
+    ex = exercise(report, "gap-estimate")
+    assert ex.answer == pytest.approx(2 * ex.given["sigma"] ** 2 * ex.given["p"] / ex.given["N"])
+    assert column(table(report, "2 noise^2 p / N"), "2 noise^2 p / N")[0] == pytest.approx(2 * 0.04 * 3 / 20)
+
+
+# -- validation set ------------------------------------------------------------------------------
+
+
+def test_validation_split_is_disjoint_and_covers_the_pool():
+    report = run("validation set", 2, n_train=20, n_val=7)
+    t = table(report, "indices into the pool")
+    train = {int(i) for i in row(t, "training")[2].split()}
+    val = {int(i) for i in row(t, "validation")[2].split()}
+    assert len(train) == 20 and len(val) == 7
+    assert not train & val and train | val == set(range(27))
+
+
+def test_validation_picks_by_the_validation_column_not_the_training_one():
+    report = run("validation set", 3)
+    t = table(report, "picked by")
+    train, val = column(t, "train MSE"), column(t, "validation MSE")
+    assert train != pytest.approx(val, rel=1e-3)  # scored on other examples than it was fitted on
+    picks = column(t, "picked by")
+    assert "validation" in picks[int(np.argmin(val))]
+    assert "training" in picks[int(np.argmin(train))]
+    assert all(
+        a >= b for a, b in zip(train[:-1], train[1:], strict=True)
+    )  # nested models: training loss never rises
+    ex = exercise(report, "validation-pick")
+    assert ex.answer == int(np.argmin(ex.given["validation MSE"]))
+
+
+def test_validation_pick_is_optimistic_and_the_fixed_model_is_not():
+    t = table(run("validation set", 0), "median test - validation")
+    pick, fixed = t.rows
+    assert pick[3] > fixed[3]
+    assert pick[1] < fixed[1]  # the best of 11 validation losses is below the fixed one's
