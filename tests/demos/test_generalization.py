@@ -199,3 +199,37 @@ def test_validation_pick_is_optimistic_and_the_fixed_model_is_not():
     pick, fixed = t.rows
     assert pick[3] > fixed[3]
     assert pick[1] < fixed[1]  # the best of 11 validation losses is below the fixed one's
+
+
+# -- regularization ------------------------------------------------------------------------------
+
+
+def test_regularization_l2_row_is_the_ridge_fit_with_lambda_chosen_on_validation():
+    from mlterms.demos.generalization.regularization import LAMBDAS
+
+    report = run("regularization", 1, n=12, degree=11)
+    x, y = data(report)
+    xv, yv = data(report, "validation x", "validation y")
+    X, Xv = np.polynomial.legendre.legvander(x, 11), np.polynomial.legendre.legvander(xv, 11)
+
+    def ridge(lam):  # argmin mean((Xw - y)^2) + lam ||w||^2
+        return np.linalg.solve(X.T @ X / 12 + lam * np.eye(12), X.T @ y / 12)
+
+    val = {lam: np.mean((Xv @ ridge(lam) - yv) ** 2) for lam in LAMBDAS}
+    best = min(val, key=val.get)
+    t = table(report, "chosen on val")
+    l2 = row(t, "L2 penalty")
+    assert l2[1] == f"lambda {best:g}"
+    assert l2[2] == pytest.approx(np.linalg.norm(ridge(best)), rel=1e-6)
+    assert l2[4] == pytest.approx(val[best], rel=1e-6)
+    assert row(t, "none")[3] < l2[3]  # least squares fits the training points best
+    early = row(t, "early stopping")
+    assert early[4] <= row(t, "none")[4]
+
+
+def test_regularization_exercise_is_the_one_weight_ridge():
+    ex = exercise(run("regularization", 0), "ridge-one-weight")
+    x, y, lam = np.array(ex.given["x"]), np.array(ex.given["y"]), ex.given["lambda"]
+    grid = np.linspace(-10, 10, 200001)
+    loss = ((grid[:, None] * x - y) ** 2).mean(axis=1) + lam * grid**2
+    assert ex.answer == pytest.approx(grid[loss.argmin()], abs=1e-4)
