@@ -233,3 +233,55 @@ def test_regularization_exercise_is_the_one_weight_ridge():
     grid = np.linspace(-10, 10, 200001)
     loss = ((grid[:, None] * x - y) ** 2).mean(axis=1) + lam * grid**2
     assert ex.answer == pytest.approx(grid[loss.argmin()], abs=1e-4)
+
+
+# -- weight decay --------------------------------------------------------------------------------
+
+
+def numpy_adam(X, y, wd, steps, decoupled, lr=0.05, b1=0.9, b2=0.999, eps=1e-8):
+    """Adam on mean((Xw - y)^2), written from the paper: L2 in the gradient, or AdamW's lr * wd shrink."""
+    w, m, v = np.zeros(X.shape[1]), np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    for t in range(1, steps + 1):
+        g = 2 * X.T @ (X @ w - y) / len(y)
+        if decoupled:
+            w = w - lr * wd * w
+        else:
+            g = g + wd * w
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g**2
+        w = w - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+    return w
+
+
+def test_hand_adam_rows_match_numpy_adam_and_adamw():
+    from mlterms.demos.generalization.weight_decay import adam_by_hand
+
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(12, 3)), rng.normal(size=12)
+    decay = torch.tensor([[0.3, 0.0], [0.0, 0.3], [0.0, 0.0]], dtype=torch.float64)
+    W = adam_by_hand(torch.tensor(X), torch.tensor(y), decay, 40).numpy()
+    np.testing.assert_allclose(W[0], numpy_adam(X, y, 0.3, 40, decoupled=False), atol=1e-12)
+    np.testing.assert_allclose(W[1], numpy_adam(X, y, 0.3, 40, decoupled=True), atol=1e-12)
+    np.testing.assert_allclose(W[2], numpy_adam(X, y, 0.0, 40, decoupled=True), atol=1e-12)
+    assert np.abs(W[0] - W[1]).max() > 1e-3  # under Adam coupled and decoupled differ
+
+
+def test_weight_decay_shrink_per_step_is_lr_times_wd():
+    report = run("weight decay", 2, wd=0.05)
+    t = table(report, "shrink per step 1 - lr wd")
+    lrs = column(t, "lr")
+    assert column(t, "shrink per step 1 - lr wd") == pytest.approx([1 - lr * 0.05 for lr in lrs])
+    halve = column(t, "steps to halve (zero gradient)")
+    assert [0.5 ** (1 / h) for h in halve] == pytest.approx([1 - lr * 0.05 for lr in lrs])
+    ex = exercise(report, "half-life")
+    assert (1 - ex.given["lr"] * ex.given["wd"]) ** ex.answer == pytest.approx(0.5)
+
+
+def test_weight_decay_coupled_adam_reaches_the_l2_minimiser_and_adamw_does_not():
+    t = table(run("weight decay", 0), "optimizer")
+    coupled = row(t, "Adam(weight_decay): L2 in the gradient")
+    ridge = row(t, "L2 minimiser, lambda = wd/2 (normal equations)")
+    adamw = row(t, "AdamW: decoupled")
+    assert coupled[1] == pytest.approx(ridge[1], rel=1e-3)
+    assert abs(adamw[1] - ridge[1]) > 0.1 * ridge[1]
+    sgd = table(run("weight decay", 0), "train MSE")
+    assert row(sgd, "wd 0.02")[1] == pytest.approx(ridge[1], rel=1e-3)  # SGD with decay: the same minimiser
