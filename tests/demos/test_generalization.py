@@ -285,3 +285,35 @@ def test_weight_decay_coupled_adam_reaches_the_l2_minimiser_and_adamw_does_not()
     assert abs(adamw[1] - ridge[1]) > 0.1 * ridge[1]
     sgd = table(run("weight decay", 0), "train MSE")
     assert row(sgd, "wd 0.02")[1] == pytest.approx(ridge[1], rel=1e-3)  # SGD with decay: the same minimiser
+
+
+# -- training set --------------------------------------------------------------------------------
+
+
+def test_top_correlated_matches_numpy_corrcoef():
+    from mlterms.demos.generalization.training_set import top_correlated
+
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(30, 12)), rng.normal(size=30)
+    X[:, 4] = -3 * y + 0.1 * rng.normal(size=30)  # strongly, negatively correlated
+    corr = np.array([np.corrcoef(X[:, j], y)[0, 1] for j in range(12)])
+    got = top_correlated(torch.tensor(X), torch.tensor(y), 3).tolist()
+    assert sorted(got) == sorted(np.argsort(-np.abs(corr))[:3].tolist())
+    assert 4 in got
+
+
+def test_training_set_fit_minimises_its_own_loss_only():
+    t = table(run("training set", 1), "weights fitted on")
+    own, other = row(t, "the training set"), row(t, "the held-out set (for comparison)")
+    assert own[1] < other[1]  # least squares on the training set: the lowest training MSE
+    assert other[2] < own[2]  # and the held-out set's own fit scores best there
+    g = table(run("training set", 1), "||gradient||")
+    assert row(g, "of the training loss")[1] < 1e-9 < row(g, "of the held-out loss")[1]
+
+
+def test_training_set_standardizes_new_examples_with_training_statistics():
+    ex = exercise(run("training set", 0), "standardize-new")
+    assert ex.answer == pytest.approx((ex.given["x"] - ex.given["m"]) / ex.given["s"])
+    t = table(run("training set", 0), "features chosen on")
+    honest, leaky = t.rows
+    assert leaky[1] < honest[1] and leaky[1] < leaky[2]
