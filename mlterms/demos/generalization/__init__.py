@@ -1,0 +1,1 @@
+"""Demos of generalization: fitting, held-out data, capacity and regularization, one file per term."""
