@@ -1,0 +1,1 @@
+"""Demos of how data is fed to training: batches and epochs."""
