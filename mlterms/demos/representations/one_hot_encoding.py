@@ -77,7 +77,10 @@ def distances(r: Report, k: int) -> None:
     d_int, d_hot = torch.cdist(codes, codes), torch.cdist(hot, hot)  # (K, K) Euclidean distances
     s.table(
         ["pair of categories", "distance of the codes 0..K-1", "distance of the one-hot vectors"],
-        [[f"{i} and {j}", d_int[i, j], d_hot[i, j]] for i, j in [(0, 1), (1, 2), (0, k - 1)]],
+        [
+            [f"{i} and {j}", d_int[i, j], d_hot[i, j]]
+            for i, j in ([(0, 1), (1, 2), (0, k - 1)] if k > 2 else [(0, 1)])
+        ],
     )
     s.note(
         f"Coded as one number, category {k - 1} is {k - 1}x as far from 0 as category 1 is, and 1 lies "
