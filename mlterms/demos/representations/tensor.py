@@ -62,9 +62,17 @@ def storage_of(t):
     return torch.empty(0, dtype=t.dtype).set_(t.untyped_storage())
 
 
-def strides(r: Report, x) -> None:
+def check_addresses(r: Report, name: str, t) -> None:
+    """Read every element of t straight from its storage by address, and compare with t[index]."""
     import itertools
 
+    flat = storage_of(t)
+    every = list(itertools.product(*map(range, t.shape)))
+    same = sum(float(flat[address(i, t.stride())]) == float(t[i]) for i in every)
+    r.check(name, same == len(every), f"{same} of {len(every)}", kind="reference")
+
+
+def strides(r: Report, x) -> None:
     s = r.section("shape, rank, and strides into a flat storage")
     shape = tuple(x.shape)
     s.tensor(f"x = arange({x.numel()}).reshape{shape}", x)
@@ -75,15 +83,7 @@ def strides(r: Report, x) -> None:
          ["x.stride()", str(x.stride())], ["dtype", str(x.dtype)]],
     )  # fmt: skip
     r.check_equal("row-major strides by hand == x.stride()", by_hand, x.stride(), kind="reference")
-    flat = storage_of(x)
-    every = list(itertools.product(*map(range, shape)))
-    same = sum(float(flat[address(i, x.stride())]) == float(x[i]) for i in every)
-    r.check(
-        "every element: storage[sum(index * stride)] == x[index]",
-        same == len(every),
-        f"{same} of {len(every)}",
-        kind="reference",
-    )
+    check_addresses(r, "every element: storage[sum(index * stride)] == x[index]", x)
     s.note(
         "A tensor is a flat block of numbers plus a shape and strides: stepping one along axis i moves "
         "stride[i] numbers in memory. Its rank is its number of axes (the `rank` demo: not the matrix "
@@ -98,8 +98,6 @@ def strides(r: Report, x) -> None:
 
 
 def views(r: Report, x, axes: tuple[int, int]) -> None:
-    import itertools
-
     s = r.section("a transpose is a view: same storage, swapped strides")
     t = x.transpose(*axes)
     want = list(x.stride())
@@ -116,16 +114,8 @@ def views(r: Report, x, axes: tuple[int, int]) -> None:
     r.check_equal(
         "transpose strides == x's strides with the two swapped", tuple(want), t.stride(), kind="reference"
     )
-    flat = storage_of(t)
     idx = tuple(n - 1 for n in t.shape)  # the last element of the view
-    every = list(itertools.product(*map(range, t.shape)))
-    same = sum(float(flat[address(i, t.stride())]) == float(t[i]) for i in every)
-    r.check(
-        "every element of the view: storage[sum(index * stride)] == t[index]",
-        same == len(every),
-        f"{same} of {len(every)}",
-        kind="reference",
-    )
+    check_addresses(r, "every element of the view: storage[sum(index * stride)] == t[index]", t)
     y = x.clone()
     y.transpose(*axes)[idx] = -1.0  # write through a view ...
     back = tuple(idx[axes[1]] if i == axes[0] else idx[axes[0]] if i == axes[1] else idx[i] for i in range(3))
