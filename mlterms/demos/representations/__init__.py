@@ -1,0 +1,1 @@
+"""Demos of how data is represented: tensors, one-hot codes and embeddings."""

@@ -1,0 +1,1 @@
+"""Demos of the transformer and its parts: query key value, attention blocks."""
