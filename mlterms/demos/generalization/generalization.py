@@ -49,7 +49,7 @@ def estimate(r: Report, train, degree: int) -> None:
     n = len(train[0])
     s = r.section("the held-out loss estimates the error on new data")
     nodes, weights = np.polynomial.legendre.leggauss(64)  # exact for polynomials up to degree 127
-    w = fit_polynomial(*train, degree)
+    w = fit_polynomial(train[0], train[1], degree)
     risk = true_risk(w, nodes, weights)
     s.note(
         f"A degree-{degree} fit on {n} points. Its error on new data, the expected squared error over "
@@ -63,7 +63,8 @@ def estimate(r: Report, train, degree: int) -> None:
         x, y = noisy_sample(m, NOISE)
         sq = (legendre_features(x, degree) @ w - y) ** 2  # (m,)
         se = float(sq.std() / m**0.5)
-        rows.append([m, sq.mean(), se, (float(sq.mean()) - risk) / se])
+        z = (float(sq.mean()) - risk) / se  # after the loop: the one of the 2000 held-out points
+        rows.append([m, sq.mean(), se, z])
     s.table(["held-out points", "held-out MSE", "standard error", "(MSE - true) / SE"], rows)
     s.note("The estimate is itself noisy: its standard error shrinks as 1/sqrt(held-out points).")
     # The fitted polynomial's own mean square, two ways: quadrature, and Legendre orthogonality
@@ -77,7 +78,6 @@ def estimate(r: Report, train, degree: int) -> None:
         float((w**2 / (2 * k + 1)).sum()),
         atol=1e-9,
     )
-    z = rows[-1][3]
     r.check(
         "2000 held-out points: estimate within 4 standard errors of the true error",
         abs(z) < 4,

@@ -76,7 +76,7 @@ def u_curve(r: Report, train, held_out, top: int, noise: float) -> None:
         torch.from_numpy(np.polynomial.legendre.legvander(train[0].numpy(), top)),
         atol=1e-9,
     )
-    w = fit_polynomial(*train, top)
+    w = fit_polynomial(train[0], train[1], top)
     ref = torch.linalg.lstsq(X, train[1].unsqueeze(1), driver="gelsd").solution.squeeze(1)
     scale = max(1.0, float(ref.abs().max()))
     r.check_close(
@@ -119,7 +119,7 @@ def more_data(r: Report, train, held_out, top: int, noise: float) -> None:
     rows = []
     for size in (n, 3 * n, 10 * n):
         data = train if size == n else noisy_sample(size, noise)
-        w = fit_polynomial(*data, top)
+        w = fit_polynomial(data[0], data[1], top)
         rows.append([size, mse_of(w, *data), mse_of(w, *held_out)])
     s.table(
         ["training points", "train MSE", "held-out MSE", "gap"], [[*row, row[2] - row[1]] for row in rows]

@@ -84,15 +84,17 @@ def too_few_steps(r: Report, train, held_out, steps: int) -> None:
     s.scalar("learning rate", lr)
     path = gd_steps(X, y, lr, max(CHECKPOINTS[-1], steps))
     marks = sorted({*CHECKPOINTS, steps})
-    rows = [[t, mse_of(path[t - 1], *train), mse_of(path[t - 1], *held_out)] for t in marks]
-    w_star = fit_polynomial(*train, ENOUGH)
-    rows.append(["least squares", mse_of(w_star, *train), mse_of(w_star, *held_out)])
+    mses = [(mse_of(path[t - 1], *train), mse_of(path[t - 1], *held_out)) for t in marks]  # (train, held-out)
+    w_star = fit_polynomial(train[0], train[1], ENOUGH)
+    done = (mse_of(w_star, *train), mse_of(w_star, *held_out))  # the least-squares fit's
+    rows: list[list[object]] = [[t, *m] for t, m in zip(marks, mses, strict=True)]
+    rows.append(["least squares", *done])
     s.table(["steps", "train MSE", "held-out MSE"], rows, title=f"gradient descent from w = 0, lr {lr:.3f}")
     s.plot(
         "log10 MSE by log10 step",
         np.log10(marks),
-        log10_train=np.log10([row[1] for row in rows[:-1]]),
-        log10_held_out=np.log10([row[2] for row in rows[:-1]]),
+        log10_train=np.log10([m[0] for m in mses]),
+        log10_held_out=np.log10([m[1] for m in mses]),
     )
     s.note(
         "Early on both losses are high together: the model has the capacity but has not used it yet. "
@@ -123,10 +125,10 @@ def too_few_steps(r: Report, train, held_out, steps: int) -> None:
         w_star,
         atol=1e-6,
     )
-    early, done = rows[marks.index(steps)], rows[-1]
+    early = mses[marks.index(steps)]
     r.effect(
         f"after {steps} steps the training MSE is > 1.5x the least-squares one, and held-out too",
-        early[1] > 1.5 * done[1] and early[2] > 1.5 * done[2],
-        f"train {early[1]:.3f} vs {done[1]:.3f}, held-out {early[2]:.3f} vs {done[2]:.3f}",
+        early[0] > 1.5 * done[0] and early[1] > 1.5 * done[1],
+        f"train {early[0]:.3f} vs {done[0]:.3f}, held-out {early[1]:.3f} vs {done[1]:.3f}",
         asserted=r.at_defaults or steps <= 3,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from mlterms.demos.hand.fitting import legendre_features, noisy_sample, normal_equations
 from mlterms.demos.registry import Param, demo
 from mlterms.demos.report import Report
@@ -41,7 +43,7 @@ def candidates(train, others: list, top: int) -> list[list[float]]:
 
 def split(r: Report, n_train: int, n_val: int):
     import torch
-    from torch.utils.data import random_split
+    from torch.utils.data import Dataset, random_split
 
     s = r.section("one pool of examples, split in two")
     x, y = noisy_sample(n_train + n_val, NOISE)  # (N,) each
@@ -58,7 +60,8 @@ def split(r: Report, n_train: int, n_val: int):
         "let the validation loss reward memorising it."
     )
     gen = torch.Generator().manual_seed(split_seed)
-    ref = random_split(range(len(x)), [n_train, n_val], generator=gen)
+    # a range indexes like a Dataset of ints, which is all random_split needs; the stubs want a Dataset
+    ref = random_split(cast("Dataset[int]", range(len(x))), [n_train, n_val], generator=gen)
     same = [train_idx.tolist(), val_idx.tolist()] == [list(ref[0].indices), list(ref[1].indices)]
     r.check(
         "hand split (randperm, then cut) == torch.utils.data.random_split",

@@ -33,6 +33,7 @@ def run(r: Report, *, kernel: int, stride: int, padding: int, size: int) -> None
         f"C_in*k*k = {C_in * k * k} numbers. Each output channel has one kernel of shape (C_in, k, k): "
         "its output at a position is a dot product with that position's column, plus a bias."
     )
+    assert conv.bias is not None  # nn.Conv2d has a bias unless built with bias=False
     with torch.no_grad():
         cols = F.unfold(x, kernel_size=k, stride=stride, padding=padding)  # (N, C_in*k*k, H_out*W_out)
         w = conv.weight.view(C_out, -1)  # (C_out, C_in*k*k)

@@ -139,6 +139,7 @@ def binary(r: Report, big: float) -> None:
     sig = torch.sigmoid(zg)
     naive = -(y * sig.log() + (1 - y) * (1 - sig).log())  # (7,) the textbook formula
     naive.sum().backward()
+    assert zg.grad is not None  # backward() just filled it
     naive = naive.detach()
     stable = bce_with_logits(zb, y)
     exact = F.softplus(zb.double()) - zb.double() * y.double()  # float64: log(1 + e^z) - z y

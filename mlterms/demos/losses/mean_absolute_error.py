@@ -87,11 +87,11 @@ def slope(r: Report, train) -> None:
         "Moving c up by a little brings it closer to every target above and further from every target "
         "below: each counts 1/n, however far away it is. The slope is 0 where half lie on each side."
     )
-    fd, counted = [row[1] for row in rows], [row[2] for row in rows]
+    fds, counts = [row[1] for row in rows], [row[2] for row in rows]
     r.check(
         "finite differences == (#below - #above) / n",
-        max(abs(a - b) for a, b in zip(fd, counted, strict=True)) < 1e-6,
-        f"{fd[0]:.4f} vs {counted[0]:.4f}",
+        max(abs(a - b) for a, b in zip(fds, counts, strict=True)) < 1e-6,
+        f"{fds[0]:.4f} vs {counts[0]:.4f}",
         kind="reference",
     )
     few = train[:9]  # (9,) a handful, to count by hand

@@ -68,6 +68,7 @@ def run(r: Report, *, lam: float, n: int) -> None:
     s = r.section("the penalty's gradient")
     w = torch.randn(d, dtype=torch.float64, requires_grad=True)  # (D,)
     (lam * w.abs().sum()).backward()
+    assert w.grad is not None  # backward() just filled it
     s.note("d/dw lambda*|w| = lambda*sign(w): the same size whether w is 5 or 0.001 (L2's 2*lambda*w fades).")
     s.table(
         ["w", "autograd", "lambda*sign(w)"],

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from mlterms.demos.hand.attention import causal_allowed, self_attention_by_hand
 from mlterms.demos.registry import Param, demo
 from mlterms.demos.report import Report
+
+if TYPE_CHECKING:
+    import torch
+
+    # nn.MultiheadAttention's (in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias)
+    Weights = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
 E, HEADS = 8, 2  # embedding width, heads
 
@@ -50,7 +57,7 @@ def run(r: Report, *, length: int) -> None:
     )
 
 
-def unmasked(r: Report, mha, x, weights) -> None:
+def unmasked(r: Report, mha, x, weights: Weights) -> None:
     s = r.section("1. Q, K, V from the same sequence")
     s.note(
         "'Self' means queries, keys and values are all linear projections of the SAME sequence x "
@@ -70,7 +77,7 @@ def unmasked(r: Report, mha, x, weights) -> None:
     r.check_close("by hand == nn.MultiheadAttention (per-head weights)", w, ref_w[0].detach(), atol=1e-12)
 
 
-def causal(r: Report, mha, x, weights) -> None:
+def causal(r: Report, mha, x, weights: Weights) -> None:
     import torch
     import torch.nn.functional as F
 

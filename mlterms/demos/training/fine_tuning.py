@@ -69,7 +69,11 @@ def run(r: Report, *, n: int, pretrain_steps: int) -> None:
         before = [p.detach().clone() for p in b.parameters()]
         _, new_head = make_net()
         probe = torch.nn.Sequential(b, new_head)
-        gd(new_head.parameters(), lambda m=probe: F.mse_loss(m(x_b), task_b(x_b)), 0.1, 100, 0.9)
+
+        def probe_loss(m: torch.nn.Module = probe) -> torch.Tensor:  # bound now, not at the loop's end
+            return F.mse_loss(m(x_b), task_b(x_b))
+
+        gd(new_head.parameters(), probe_loss, 0.1, 100, 0.9)
         with torch.no_grad():
             results[name] = (
                 F.mse_loss(probe(x_b), task_b(x_b)).item(),

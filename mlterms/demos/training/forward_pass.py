@@ -19,7 +19,10 @@ def linear_model(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
 
 def autograd_graph(t: torch.Tensor, leaf_names: dict[int, str]) -> list[list[str]]:
     """The recorded graph behind t, from the output back to the leaves: [node, its inputs]."""
-    rows, todo = [], [t.grad_fn]
+    root = t.grad_fn
+    assert root is not None, "t must come out of a recorded computation"
+    rows: list[list[str]] = []
+    todo = [root]
     while todo:
         fn = todo.pop(0)
         inputs = [f for f, _ in fn.next_functions if f is not None]

@@ -101,7 +101,7 @@ def run(r: Report, *, n: int, noise: float, steps: int) -> None:
         rows,
     )
     s.plot("training loss per step (the runs that did not diverge)", list(range(steps + 1)), **curves)
-    by_train, by_val = min(train, key=train.get), min(val, key=val.get)
+    by_train, by_val = min(train, key=train.__getitem__), min(val, key=val.__getitem__)
     s.table(
         ["chosen by", "learning rate", "width", "validation loss"],
         [["training loss", *by_train, val[by_train]], ["validation loss", *by_val, val[by_val]]],

@@ -70,9 +70,9 @@ def quadratic(r: Report, lr: float, a: float) -> None:
         scale = closed.abs().clamp(min=1.0)  # compare relative to the size: diverging runs get huge
         r.check_close(f"lr={rate:.3g}: hand loop == closed form c + (1 - 2a*lr)^t (x0 - c)",
                       torch.tensor(xs, dtype=torch.float64) / scale, closed / scale, atol=1e-9)  # fmt: skip
-    xs = torch.tensor(gd_on_quadratic(a, C, X0, lr, 5), dtype=torch.float64)
-    r.check_close(f"lr={lr:g}: hand f' = 2a(x-c) == steps on the autograd gradient", xs, autograd_steps(a, lr, 5),
-                  atol=1e-9 * float(xs.abs().max().clamp(min=1)))  # fmt: skip
+    xs_t = torch.tensor(gd_on_quadratic(a, C, X0, lr, 5), dtype=torch.float64)
+    r.check_close(f"lr={lr:g}: hand f' = 2a(x-c) == steps on the autograd gradient", xs_t, autograd_steps(a, lr, 5),
+                  atol=1e-9 * float(xs_t.abs().max().clamp(min=1)))  # fmt: skip
     s.table(["", "learning rate", "factor 1 - 2a*lr", f"x after {STEPS} steps", "|x - c|"], rows)
     s.plot(
         f"log10 |x_t - c| per step (clipped below at {FLOOR:g}: converged)", list(range(STEPS + 1)), **curves
@@ -120,7 +120,9 @@ def linear_regression(r: Report) -> None:
     r.check_close("Hessian by hand 2 X^T X / N == torch.autograd.functional.hessian",
                   H, hessian(loss, torch.zeros(4, dtype=torch.float64)), atol=1e-12)  # fmt: skip
     L = float(torch.linalg.eigvalsh(H).max())  # the largest curvature
-    rows, curves = [], {}
+    rows: list[list[object]] = []
+    curves: dict[str, list[float]] = {}
+    ends: list[tuple[float, float]] = []  # (loss at start, loss after 40 steps) per rate
     for label, frac in (("0.9 x 2/L", 0.9), ("1.1 x 2/L", 1.1)):
         w, losses = torch.zeros(4, dtype=torch.float64), []
         for _ in range(40):
@@ -128,6 +130,7 @@ def linear_regression(r: Report) -> None:
             w = w - frac * 2 / L * (2 * X.T @ (X @ w - y) / len(y))  # the MSE gradient, by hand
         losses.append(float(loss(w)))
         rows.append([label, frac * 2 / L, losses[0], losses[-1]])
+        ends.append((losses[0], losses[-1]))
         curves[label] = [max(FLOOR, math.log10(v)) for v in losses]
     s.table(["learning rate", "value", "loss at start", "loss after 40 steps"], rows)
     s.plot(f"log10 loss per step (clipped below at {FLOOR:g})", list(range(41)), **curves)
@@ -136,9 +139,10 @@ def linear_regression(r: Report) -> None:
         "largest eigenvalue of the Hessian. A network's loss is not quadratic: near a minimum the local "
         "quadratic approximation (the Hessian there) gives the same rule; far from one it is only a guide."
     )
+    (start_below, end_below), (start_above, end_above) = ends
     r.effect(
-        "just below 2/L the loss falls", rows[0][3] < rows[0][2], f"{rows[0][2]:.3f} -> {rows[0][3]:.2e}"
+        "just below 2/L the loss falls", end_below < start_below, f"{start_below:.3f} -> {end_below:.2e}"
     )
     r.effect(
-        "just above 2/L it blows up", rows[1][3] > 10 * rows[1][2], f"{rows[1][2]:.3f} -> {rows[1][3]:.2e}"
+        "just above 2/L it blows up", end_above > 10 * start_above, f"{start_above:.3f} -> {end_above:.2e}"
     )

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from mlterms.demos.hand.training import sgd_update
 from mlterms.demos.registry import Param, demo
 from mlterms.demos.report import Report
 
+if TYPE_CHECKING:
+    import torch
+
 MICRO = 4  # examples per micro-batch in the gradient-accumulation section
+
+
+def _grad(p: torch.Tensor) -> torch.Tensor:
+    """p.grad, which a backward() call has just filled."""
+    assert p.grad is not None, "backward() fills .grad"
+    return p.grad
 
 
 @demo(
@@ -53,7 +63,8 @@ def two_steps(r: Report, lr: float, momentum: float) -> None:
     b = torch.zeros(1, dtype=dt, requires_grad=True)  # (1,)
     params = [W, b]
     ref = [p.detach().clone() for p in params]  # a copy, updated by torch's sgd
-    velocity, buffers = [torch.zeros_like(p) for p in params], [None, None]
+    velocity = [torch.zeros_like(p) for p in params]
+    buffers: list[torch.Tensor | None] = [None, None]
 
     s = r.section("two training steps: forward, backward, update")
     rows, losses = [], []
@@ -64,7 +75,7 @@ def two_steps(r: Report, lr: float, momentum: float) -> None:
         loss.backward()  # backward: fills .grad, changes no parameter
         unchanged = all(torch.equal(p, q) for p, q in zip(params, before, strict=True))
         r.check(f"step {t}: backward alone changes no parameter", unchanged, kind="property")
-        grads = [p.grad.clone() for p in params]
+        grads = [_grad(p).clone() for p in params]
         with torch.no_grad():
             sgd_update(params, grads, velocity, lr, momentum)  # what optimizer.step() does
         sgd(ref, grads, buffers, weight_decay=0.0, momentum=momentum, lr=lr, dampening=0.0,
@@ -112,10 +123,11 @@ def accumulation(r: Report, lr: float, k: int) -> None:
 
     s = r.section("why optimizer.zero_grad(): gradients add up")
     F.mse_loss(x @ W.T, y).backward()
-    g1 = W.grad.clone()
+    g1 = _grad(W).clone()
     F.mse_loss(x @ W.T, y).backward()  # a second backward without zero_grad
     s.table(
-        ["", "W.grad"], [["after one backward", g1.flatten()], ["after two, no zero_grad", W.grad.flatten()]]
+        ["", "W.grad"],
+        [["after one backward", g1.flatten()], ["after two, no zero_grad", _grad(W).flatten()]],
     )
     r.check_close(
         "backward adds into .grad: two backwards == 2 x one", W.grad, 2 * g1, atol=1e-12, kind="property"
@@ -125,7 +137,7 @@ def accumulation(r: Report, lr: float, k: int) -> None:
     W.grad = None
     for xb, yb in zip(x.split(MICRO), y.split(MICRO), strict=True):  # k micro-batches of (B, D)
         (F.mse_loss(xb @ W.T, yb) / k).backward()  # divide by k: the mean over all k*B examples
-    accumulated = W.grad.clone()
+    accumulated = _grad(W).clone()
     full = torch.autograd.grad(F.mse_loss(x @ W.T, y), W)[0]  # one batch of k*B examples
     r.check_close(
         f"{k} accumulated micro-batch gradients (loss / {k}) == the gradient of the whole batch",
