@@ -142,3 +142,39 @@ def test_padding_output_sizes_and_exercise():
     g = ex.given
     x = np.zeros((g["H"] + 2 * g["padding (each side)"],) * 2)
     assert ex.answer == correlate(x, np.zeros((g["kernel_size"],) * 2)).shape[0]
+
+
+# ------------------------------------------------------------------------------------ stride
+
+
+@pytest.mark.parametrize(("s", "k", "p"), [(2, 3, 1), (3, 2, 0), (4, 5, 2), (1, 1, 0)])
+def test_stride_output_is_the_subsampled_stride_1_output(s, k, p):
+    report = run("stride", 1, stride=s, k=k, padding=p, size=8)
+    dense = np.array(tensor(report, "every position (stride 1)").values)
+    strided = np.array(tensor(report, f"stride {s} output").values)
+    want_rows = (8 + 2 * p - k) // s + 1
+    assert strided.shape == (want_rows, want_rows)
+    assert strided == pytest.approx(dense[::s, ::s])
+
+
+def test_stride_size_table_and_exercise():
+    report = run("stride", 0, k=5, padding=2, size=9)
+    t = table(report, "F.conv2d gives")
+    for h, s, _, formula, actual, _ in t.rows:
+        windows_start = range(0, h + 4 - 5 + 1, s)  # padded rows where a 5-row window starts and fits
+        assert formula == actual == len(windows_start)
+    ex = exercise(report, "out-size")
+    g = ex.given
+    assert ex.answer == len(range(0, g["H"] + 2 * g["padding"] - g["kernel_size"] + 1, g["stride"]))
+
+
+@pytest.mark.parametrize(("s", "k", "p"), [(2, 3, 1), (3, 1, 0), (4, 2, 1)])
+def test_stride_pixels_never_read(s, k, p):
+    report = run("stride", 0, stride=s, k=k, padding=p, size=10)
+    read = np.zeros((10 + 2 * p,) * 2, dtype=bool)
+    for i in range(0, 10 + 2 * p - k + 1, s):
+        for j in range(0, 10 + 2 * p - k + 1, s):
+            read[i : i + k, j : j + k] = True
+    never = int((~read[p : p + 10, p : p + 10]).sum())
+    assert exercise(report, "never-read").answer == never
+    assert row(table(report, "never read"), f"k={k}, s={s}, p={p}")[3] == never
