@@ -178,3 +178,30 @@ def test_stride_pixels_never_read(s, k, p):
     never = int((~read[p : p + 10, p : p + 10]).sum())
     assert exercise(report, "never-read").answer == never
     assert row(table(report, "never read"), f"k={k}, s={s}, p={p}")[3] == never
+
+
+# ---------------------------------------------------------------------- convolutional neural network
+
+
+@pytest.mark.parametrize("size", [8, 13, 16])
+def test_cnn_shapes_and_counts_layer_by_layer(size):
+    report = run("convolutional neural network", 0, size=size)
+    t = table(report, "shape, formula")
+    h1 = size // 2  # same-padded conv, then a 2x2 pool
+    h2 = (h1 - 2) // 2  # valid conv, then a pool
+    assert column(t, "torch gives") == [
+        f"4x{size}x{size}", f"4x{size}x{size}", f"4x{h1}x{h1}",
+        f"8x{h1 - 2}x{h1 - 2}", f"8x{h1 - 2}x{h1 - 2}", f"8x{h2}x{h2}", f"{8 * h2 * h2}", "10",
+    ]  # fmt: skip
+    assert column(t, "numel") == [4 * 9 + 4, 0, 0, 8 * 4 * 9 + 8, 0, 0, 0, 8 * h2 * h2 * 10 + 10]
+    assert exercise(report, "flatten-size").answer == 8 * h2 * h2
+
+
+def test_cnn_and_mlp_have_equal_parameters_and_the_cnn_wins_held_out():
+    report = run("convolutional neural network", 3)
+    t = table(report, "held-out acc")
+    cnn, mlp = t.rows
+    assert cnn[1] == 12 * 9 + 12 + 12 * 1 + 1 == mlp[1] == 64 * 2 + 2 + 2 * 1 + 1
+    assert cnn[4] > mlp[4] + 0.2
+    shifted = table(report, "global max of each feature map")
+    assert row(shifted, "x")[1] == pytest.approx(row(shifted, "shifted x")[1])
