@@ -205,3 +205,33 @@ def test_cnn_and_mlp_have_equal_parameters_and_the_cnn_wins_held_out():
     assert cnn[4] > mlp[4] + 0.2
     shifted = table(report, "global max of each feature map")
     assert row(shifted, "x")[1] == pytest.approx(row(shifted, "shifted x")[1])
+
+
+# ------------------------------------------------------------------------------- hidden layer
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_hidden_layer_representation_feeds_the_output(activation):
+    report = run("hidden layer", 2, width=3, activation=activation)
+    t = table(report, "output logit")
+    xs = np.array([r[:2] for r in t.rows])
+    assert [r[2] for r in t.rows] == [int(a * b < 0) for a, b in xs]  # the XOR label of each corner
+    h = np.array([r[3:6] for r in t.rows])
+    if activation == "relu":
+        assert (h >= 0).all()
+    else:
+        assert (np.abs(h) <= 1).all() and (h < 0).any()
+
+
+def test_hidden_layer_parameter_counts_and_the_hand_set_layer():
+    report = run("hidden layer", 0, width=5)
+    t = table(report, "held-out acc")
+    assert [r[1] for r in t.rows] == [2 + 1, 2 * 5 + 5 + 5 + 1]
+    assert t.rows[1][4] > t.rows[0][4]
+    ex = exercise(report, "hidden-values")
+    x, W1, b1 = (np.array(ex.given[k]) for k in ("x", "W1", "b1"))
+    assert ex.answer == pytest.approx(np.maximum(W1 @ x + b1, 0), abs=1e-6)
+    hand = table(report, "0.5 - h1 - h2")
+    for x1, x2, h1, h2, out in hand.rows:
+        assert (h1, h2) == (max(x1 + x2 - 1, 0), max(-x1 - x2 - 1, 0))
+        assert (out > 0) == (x1 * x2 < 0)

@@ -3,6 +3,7 @@ and a tiny CNN against an MLP with as many parameters on patterns at positions i
 
 from __future__ import annotations
 
+from mlterms.demos.hand.fit import adam_full_batch
 from mlterms.demos.hand.windows import out_size
 from mlterms.demos.registry import Param, demo
 from mlterms.demos.report import Report
@@ -117,21 +118,13 @@ def bars(n: int, cols):
 
 
 def fit(params: list, logits, x, y) -> float:
-    """Full-batch Adam (the functional form, no optimizer object) on the binary cross-entropy."""
+    """Full-batch Adam on the binary cross-entropy; the training loss after the last step."""
     import torch
     import torch.nn.functional as F
-    from torch.optim.adam import adam
 
-    m, v = [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params]
-    steps = [torch.tensor(0.0) for _ in params]
-    for _ in range(STEPS):
-        loss = F.binary_cross_entropy_with_logits(logits(x), y)
-        grads = list(torch.autograd.grad(loss, params))
-        with torch.no_grad():
-            adam(params, grads, m, v, [], steps, amsgrad=False, beta1=0.9, beta2=0.999, lr=0.1,
-                 weight_decay=0.0, eps=1e-8, maximize=False, foreach=False)  # fmt: skip
+    adam_full_batch(params, lambda: F.binary_cross_entropy_with_logits(logits(x), y), STEPS, lr=0.1)
     with torch.no_grad():
-        return float(F.binary_cross_entropy_with_logits(logits(x), y))  # after the last step
+        return float(F.binary_cross_entropy_with_logits(logits(x), y))
 
 
 def translation(r: Report) -> None:
