@@ -235,3 +235,26 @@ def test_hidden_layer_parameter_counts_and_the_hand_set_layer():
     for x1, x2, h1, h2, out in hand.rows:
         assert (h1, h2) == (max(x1 + x2 - 1, 0), max(-x1 - x2 - 1, 0))
         assert (out > 0) == (x1 * x2 < 0)
+
+
+# ----------------------------------------------------------------------------- neural network
+
+
+def test_neural_network_unit_and_parameter_counts():
+    report = run("neural network", 4)
+    ex = exercise(report, "unit-output")
+    w, b, x = (np.array(ex.given[k]) for k in ("w", "b", "x"))
+    assert ex.answer == pytest.approx(np.tanh(w @ x + b), abs=1e-9)
+    assert exercise(report, "param-count").answer == 784 * 64 + 64 + 64 * 10 + 10
+    t = table(report, "weights + biases")
+    assert row(t, "784 -> 128 -> 10")[2] == 784 * 128 + 128 + 128 * 10 + 10
+    assert row(t, "784 -> 256 -> 128 -> 10")[2] == 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10
+
+
+def test_neural_network_wider_fits_held_out_better():
+    report = run("neural network", 0, width=16)
+    t = table(report, "held-out MSE")
+    assert column(t, "hidden units") == [1, 3, 16]
+    assert column(t, "parameters") == [h + h + h + 1 for h in (1, 3, 16)]
+    held_out = column(t, "held-out MSE")
+    assert held_out[2] < held_out[1] < held_out[0]
