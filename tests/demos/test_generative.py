@@ -15,7 +15,7 @@ from mlterms.demos.generative.bayesian_neural_network import posterior_one_at_a_
 from mlterms.demos.generative.distilling import distillation_loss
 from mlterms.demos.generative.one_shot_learning import cosine_by_hand
 from mlterms.demos.generative.schedule import cosine_lr, cosine_lr_recursive, karras_sigmas
-from mlterms.demos.generative.timestep import ddpm_betas, noise_step_by_step
+from mlterms.demos.hand.diffusion import ddpm_betas, noise_step_by_step
 from mlterms.demos.hand.kl import kl_by_hand
 
 from .util import column, exercise, failures, row, run, scalar, table, tensor
@@ -216,3 +216,174 @@ def test_reference_and_property_checks_hold_at_any_knob(name):
         assert failures(run(name, seed, **values)) == []
 
     check()
+
+
+# ==============================================================================================
+# issue 12: autoencoder, diffusion model, noise schedule
+# ==============================================================================================
+
+from mlterms.demos.generative.autoencoder import linear_ae_grads, principal_angles  # noqa: E402
+from mlterms.demos.generative.diffusion_model import (  # noqa: E402
+    best_eps,
+    data,
+    ks_distance,
+    log_density,
+)
+from mlterms.demos.hand.diffusion import cosine_abar, cosine_betas  # noqa: E402
+
+
+def np_mixture_pdf(x, a=1.0, w=0.7, means=(-2.0, 1.5), sd=0.4):
+    """The diffusion demo's two-bump data noised to abar = a, in numpy."""
+    v = a * sd**2 + 1 - a
+    bumps = [np.exp(-((x - np.sqrt(a) * m) ** 2) / (2 * v)) / np.sqrt(2 * np.pi * v) for m in means]
+    return (1 - w) * bumps[0] + w * bumps[1]
+
+
+# --- noise schedule ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("T", [50, 1000, 3000])
+def test_cosine_schedule_matches_the_paper_formula(T):
+    t = np.arange(T + 1)
+    f = np.cos((t / T + 0.008) / 1.008 * np.pi / 2) ** 2
+    want_abar = f / f[0]
+    want_betas = np.minimum(1 - want_abar[1:] / want_abar[:-1], 0.999)
+    assert np.allclose(cosine_abar(torch.arange(T + 1, dtype=f64), T).numpy(), want_abar, atol=1e-15)
+    assert np.allclose(cosine_betas(T).numpy(), want_betas, rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize("T", [1000, 200])
+def test_noise_schedule_tables_recomputed_in_numpy(T):
+    report = run("noise schedule", 0, T=T)
+    lin = np.linspace(1e-4, 0.02, T) * 1000 / T  # both ends scaled by 1000 / T
+    abar_lin = np.cumprod(1 - lin)
+    f = np.cos((np.arange(T + 1) / T + 0.008) / 1.008 * np.pi / 2) ** 2
+    abar_cos = np.cumprod(1 - np.minimum(1 - f[1:] / f[:-1], 0.999))
+    t1 = table(report, "abar_t (product)")
+    steps = np.array(column(t1, "t"))
+    assert np.allclose(column(t1, "abar_t (product)"), abar_lin[steps - 1], rtol=1e-9)
+    assert np.allclose(column(t1, "exp(-area)"), np.exp(-np.cumsum(lin))[steps - 1], rtol=1e-9)
+    t3 = table(report, "log10 SNR cosine")
+    snr = abar_cos / (1 - abar_cos)
+    assert np.allclose(column(t3, "log10 SNR cosine"), np.log10(snr[steps - 1]), atol=1e-9)
+    near = table(report, "steps with abar_t < 0.01")
+    assert row(near, "linear")[1] == int((abar_lin < 0.01).sum())
+    assert row(near, "cosine")[1] == int((abar_cos < 0.01).sum())
+    assert exercise(report, "cosine-abar").answer == pytest.approx(f[T // 2] / f[0], rel=1e-9)
+    ex = exercise(report, "sigma-from-abar")
+    assert ex.given["abar_t"] == pytest.approx(abar_lin[T // 4 - 1], rel=1e-9)
+    assert ex.answer == pytest.approx(np.sqrt((1 - ex.given["abar_t"]) / ex.given["abar_t"]))
+
+
+# --- diffusion model --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("a", [0.999, 0.5, 0.02])
+def test_best_eps_is_the_posterior_mean_of_the_noise(a):
+    """E[eps | x_t] = (x_t - sqrt(a) E[x0 | x_t]) / sqrt(1 - a), E[x0 | x_t] by quadrature over x0."""
+    x0 = np.linspace(-6, 6, 24001)
+    prior = np_mixture_pdf(x0)
+    xt = np.array([-2.5, -0.3, 0.0, 1.1, 3.0])
+    like = np.exp(-((xt[:, None] - np.sqrt(a) * x0) ** 2) / (2 * (1 - a)))
+    post_x0 = (like * prior * x0).sum(1) / (like * prior).sum(1)
+    want = (xt - np.sqrt(a) * post_x0) / np.sqrt(1 - a)
+    assert np.allclose(best_eps(torch.from_numpy(xt), a).numpy(), want, atol=1e-6)
+
+
+def test_log_density_is_the_noised_mixture():
+    x = np.linspace(-5, 5, 11)
+    for a in (1.0, 0.3):
+        assert np.allclose(log_density(torch.from_numpy(x), a).exp().numpy(), np_mixture_pdf(x, a))
+    torch.manual_seed(0)
+    x0 = data(40000).numpy()
+    assert (x0 > -0.25).mean() == pytest.approx(0.7, abs=0.01)
+    assert x0.mean() == pytest.approx(0.3 * -2 + 0.7 * 1.5, abs=0.03)
+
+
+def test_ks_distance_by_hand():
+    x, y = torch.tensor([0.0, 1.0, 2.0]), torch.tensor([0.5, 3.0])
+    # CDFs at 0, 0.5, 1, 2, 3: x 1/3, 1/3, 2/3, 1, 1; y 0, 1/2, 1/2, 1/2, 1
+    assert ks_distance(x, y) == pytest.approx(0.5)
+    assert ks_distance(y, y) == 0.0
+
+
+def test_diffusion_model_forward_table_and_exercises():
+    report = run("diffusion model", 0)
+    abar = np.cumprod(1 - np.linspace(1e-4, 0.02, 1000))
+    m0, v0 = 0.3 * -2 + 0.7 * 1.5, 0.16 + 0.21 * 3.5**2
+    t = table(report, "mean, closed")
+    steps = np.array(column(t, "t"))
+    assert np.allclose(column(t, "mean, closed"), np.sqrt(abar[steps - 1]) * m0)
+    assert np.allclose(column(t, "var, closed"), abar[steps - 1] * v0 + 1 - abar[steps - 1])
+    assert np.allclose(column(t, "var, steps"), column(t, "var, closed"), rtol=0.15)
+    ex = exercise(report, "forward-sd")
+    assert ex.given["v"] == pytest.approx(v0)
+    assert ex.answer == pytest.approx(np.sqrt(abar[249] * v0 + 1 - abar[249]))
+    ex = exercise(report, "noise-added")
+    g = ex.given
+    assert (g["x_t"] - np.sqrt(g["abar_t"]) * g["x_0"]) / np.sqrt(1 - g["abar_t"]) == pytest.approx(ex.answer)
+    assert g["abar_t"] == pytest.approx(abar[299])
+
+
+def test_diffusion_sampling_gets_closer_with_more_steps():
+    few = table(run("diffusion model", 0, steps=10), "distance to the data (KS)")
+    many = table(run("diffusion model", 0, steps=1000), "distance to the data (KS)")
+    assert many.rows[-1][0] == few.rows[-1][0] == 0
+    assert many.rows[-1][1] < 0.05 < few.rows[-1][1] < few.rows[0][1]
+
+
+# --- autoencoder ------------------------------------------------------------------------------
+
+
+def test_linear_ae_grads_match_finite_differences():
+    rng = np.random.default_rng(0)
+    X, E, W = rng.normal(size=(6, 4)), rng.normal(size=(2, 4)), rng.normal(size=(4, 2))
+
+    def loss(E, W):
+        return ((X @ E.T @ W.T - X) ** 2).mean()
+
+    gE, gW = (g.numpy() for g in linear_ae_grads(*(torch.from_numpy(m) for m in (X, E, W))))
+    h = 1e-6
+    for M, g, f in ((E, gE, lambda M: loss(M, W)), (W, gW, lambda M: loss(E, M))):
+        for idx in np.ndindex(M.shape):
+            up, down = M.copy(), M.copy()
+            up[idx] += h
+            down[idx] -= h
+            assert g[idx] == pytest.approx((f(up) - f(down)) / (2 * h), rel=1e-6, abs=1e-8)
+
+
+def test_principal_angles_of_known_planes():
+    th = 0.3
+    U = torch.tensor([[1.0, 0], [0, 1], [0, 0]], dtype=f64)
+    V = torch.tensor([[2.0, 0], [0, math.cos(th)], [0, math.sin(th)]], dtype=f64)  # not orthonormal
+    assert np.allclose(principal_angles(U, V).numpy(), [math.degrees(th), 0.0], atol=1e-6)
+    assert np.allclose(
+        principal_angles(U, U @ torch.tensor([[1.0, 2], [3, 4]], dtype=f64)).numpy(), 0, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_autoencoder_reaches_the_pca_error_of_its_singular_values(k):
+    report = run("autoencoder", 0, k=k)
+    ex = exercise(report, "pca-error")
+    S, n, D = np.array(ex.given["singular_values"]), ex.given["n"], ex.given["D"]
+    tail = [(S[j:] ** 2).sum() / (n * D) for j in range(1, D + 1)]
+    assert np.allclose(column(table(report, "held-out error to clean"), "training error"), tail)
+    assert ex.answer == pytest.approx(tail[k - 1])
+    assert row(table(report, "value"), "autoencoder training error")[1] == pytest.approx(
+        tail[k - 1], rel=0.01
+    )
+    kept = exercise(report, "variance-kept")
+    assert kept.answer == pytest.approx((S[:k] ** 2).sum() / (S**2).sum())
+
+
+def test_autoencoder_held_out_errors_against_the_noise():
+    report = run("autoencoder", 0)
+    t = table(report, "mean squared error")
+    noise = row(t, "noisy input, to clean")[1]
+    assert noise == pytest.approx(0.3**2, rel=0.1)  # 8000 squared N(0, 0.09) draws
+    # projecting onto the 3 data directions keeps 3 of the 8 noise dimensions (plus a small error)
+    assert 3 / 8 * noise < row(t, "autoencoder, to clean")[1] < 0.5 * noise
+    pca = table(report, "held-out error to clean")
+    assert row(pca, 3)[2] == pytest.approx(row(t, "autoencoder")[1], rel=0.02)
+    assert row(pca, 8)[2] < 1e-20 and row(pca, 8)[3] == pytest.approx(noise)

@@ -4,33 +4,13 @@ from __future__ import annotations
 
 import math
 
+from mlterms.demos.hand.diffusion import ddpm_betas, noise_step_by_step
 from mlterms.demos.hand.rnn import rnn_by_hand
 from mlterms.demos.registry import Param, demo
 from mlterms.demos.report import Report
 
 T_MAX, N_CHAINS = 1000, 500
 KEEP = [1, 10, 100, 250, 500, 1000]
-
-
-def ddpm_betas(T: int = T_MAX, start: float = 1e-4, end: float = 0.02):
-    """DDPM's linear noise schedule (Ho et al., 2020): beta_1..beta_T, a (T,) float64 tensor."""
-    import torch
-
-    return torch.linspace(start, end, T, dtype=torch.float64)
-
-
-def noise_step_by_step(x0, betas, n: int, keep: list[int]) -> dict:
-    """n chains x_t = sqrt(1 - beta_t) x_(t-1) + sqrt(beta_t) eps_t; the samples (n, D) at each t in keep."""
-    import torch
-
-    shrink, scale = (1 - betas).sqrt().tolist(), betas.sqrt().tolist()
-    eps = torch.randn(max(keep), n, x0.shape[0]).double()  # (t, n, D): float32 draws are faster
-    x, out = x0.expand(n, -1), {}  # (n, D)
-    for t in range(1, max(keep) + 1):
-        x = torch.add(shrink[t - 1] * x, eps[t - 1], alpha=scale[t - 1])
-        if t in keep:
-            out[t] = x
-    return out
 
 
 @demo(
