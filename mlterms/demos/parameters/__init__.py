@@ -1,0 +1,1 @@
+"""Demos of a model's learned numbers: parameters, weights and biases."""
