@@ -3,7 +3,7 @@ and a tiny CNN against an MLP with as many parameters on patterns at positions i
 
 from __future__ import annotations
 
-from mlterms.demos.hand.fit import adam_full_batch
+from mlterms.demos.hand.fit import fit_adam
 from mlterms.demos.hand.windows import out_size
 from mlterms.demos.registry import Param, demo
 from mlterms.demos.report import Report
@@ -122,7 +122,7 @@ def fit(params: list, logits, x, y) -> float:
     import torch
     import torch.nn.functional as F
 
-    adam_full_batch(params, lambda: F.binary_cross_entropy_with_logits(logits(x), y), STEPS, lr=0.1)
+    fit_adam(params, lambda: F.binary_cross_entropy_with_logits(logits(x), y), STEPS, lr=0.1)
     with torch.no_grad():
         return float(F.binary_cross_entropy_with_logits(logits(x), y))
 

@@ -3,7 +3,7 @@ representation, by hand and from the network, is where the classes become linear
 
 from __future__ import annotations
 
-from mlterms.demos.hand.fit import adam_full_batch
+from mlterms.demos.hand.fit import fit_adam
 from mlterms.demos.registry import Param, demo
 from mlterms.demos.report import Report
 
@@ -51,7 +51,7 @@ def train(r: Report, width: int, activation: str, x_train, y_train, x_test, y_te
     rows, acc = [], {}
     for name, net in models.items():
         params = list(net.parameters())
-        adam_full_batch(
+        fit_adam(
             params, lambda n=net: F.binary_cross_entropy_with_logits(n(x_train)[:, 0], y_train), STEPS, 0.05
         )
         with torch.no_grad():

@@ -3,7 +3,7 @@ wider hidden layer fitting a curve better on held-out x."""
 
 from __future__ import annotations
 
-from mlterms.demos.hand.fit import adam_full_batch
+from mlterms.demos.hand.fit import fit_adam
 from mlterms.demos.registry import Param, demo
 from mlterms.demos.report import Report
 
@@ -110,7 +110,7 @@ def curve(r: Report, width: int, points: int) -> None:
     def total_loss():  # the nets share no parameter, so each one's gradient is its own MSE's
         return sum(((net(x_train) - y_train) ** 2).mean() for net in nets.values())
 
-    adam_full_batch(params, total_loss, STEPS, lr=0.05)
+    fit_adam(params, total_loss, STEPS, lr=0.05)
     with torch.no_grad():
         err = {h: [float(((net(x) - y) ** 2).mean()) for x, y in ((x_train, y_train), (x_test, truth(x_test)))]
                for h, net in nets.items()}  # fmt: skip
