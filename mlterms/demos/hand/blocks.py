@@ -87,7 +87,7 @@ def encoder_block(x: torch.Tensor, p: Mapping[str, torch.Tensor], heads: int, no
     def ln(t, i):
         return layer_norm(t, p[f"norm{i}.weight"], p[f"norm{i}.bias"], eps)
 
-    a, weights = self_attention(ln(x, 1) if norm_first else x, *attn, heads)  # (B, T, C), (B, H, T, T)
+    a, weights = self_attention(ln(x, 1) if norm_first else x, *attn, heads)  # type: ignore[arg-type, call-arg]  # (B, T, C), (B, H, T, T)
     h = x + a if norm_first else ln(x + a, 1)  # residual around attention, (B, T, C)
     f, hidden = feed_forward(ln(h, 2) if norm_first else h, *ffw)  # (B, T, C), (B, T, d_ff)
     out = h + f if norm_first else ln(h + f, 2)  # residual around the feed-forward, (B, T, C)

@@ -94,7 +94,7 @@ def coverage(r: Report, size: int, k: int) -> None:
     for name, pad in (("'valid'", 0), (f"p = {p}", p)):
         x = torch.zeros(1, 1, size, size, dtype=torch.float64, requires_grad=True)
         F.conv2d(x, torch.ones(1, 1, k, k, dtype=torch.float64), padding=pad).sum().backward()
-        used = x.grad[0, 0]  # (H, W): how many windows read each pixel
+        used = x.grad[0, 0]  # type: ignore[index]  # (H, W): how many windows read each pixel
         by_formula = torch.tensor(
             [[windows_over(i, size, k, pad) * windows_over(j, size, k, pad) for j in range(size)]
              for i in range(size)],

@@ -107,7 +107,7 @@ def rows_read(r: Report, size: int, k: int, s: int, p: int) -> list[int]:
 
     x = torch.zeros(1, 1, size, size, dtype=torch.float64, requires_grad=True)
     F.conv2d(x, torch.ones(1, 1, k, k, dtype=torch.float64), stride=s, padding=p).sum().backward()
-    read_by_autograd = x.grad[0, 0] != 0  # (H, W): pixels some window reads
+    read_by_autograd = x.grad[0, 0] != 0  # type: ignore[index]  # (H, W): pixels some window reads
     ids = set()
     for i in range(out_size(size, k, s, p)):  # window i covers padded rows s*i .. s*i + k - 1
         ids |= {a - p for a in range(s * i, s * i + k) if 0 <= a - p < size}

@@ -76,7 +76,7 @@ def by_hand(r: Report, a: float, b: float) -> None:
         "(autograd accumulates them into .grad). The backpropagation demo does the same for a layered net."
     )
     hand = torch.tensor([adjoints[n] for n in formulas], dtype=torch.float64)
-    got = torch.stack([nodes[n].grad for n in formulas])
+    got = torch.stack([nodes[n].grad for n in formulas])  # type: ignore[misc]
     r.check_close("chain rule by hand == L.backward() at every node", hand, got, atol=1e-12)
     r.exercise(
         "grad-a",

@@ -23,7 +23,7 @@ def descend(a: torch.Tensor, w_star: torch.Tensor, w0: torch.Tensor, lr: float, 
         w.grad = None
         quadratic(w, a, w_star).backward()
         with torch.no_grad():
-            w -= lr * w.grad
+            w -= lr * w.grad  # type: ignore[operator]
         path.append(w.detach().clone())
     return torch.stack(path)  # (steps + 1, 2)
 

@@ -25,7 +25,7 @@ def grad_at(w: torch.Tensor, lams: torch.Tensor) -> torch.Tensor:
     """The gradient of the valley at w, from autograd (what loss.backward() would put in p.grad)."""
     leaf = w.detach().clone().requires_grad_()
     valley(leaf, lams).backward()
-    return leaf.grad
+    return leaf.grad  # type: ignore[return-value]
 
 
 def by_hand(w0, lams, steps: int, lr: float, momentum: float | None) -> list:
@@ -57,7 +57,7 @@ def by_torch(w0, lams, steps: int, lr: float, momentum: float | None) -> list:
             adam([w], [g], [m], [v], [], [t], amsgrad=False, beta1=0.9, beta2=0.999, lr=lr, weight_decay=0.0,
                  eps=1e-8, maximize=False, foreach=False)  # fmt: skip
         else:
-            sgd([w], [g], bufs, weight_decay=0.0, momentum=momentum, lr=lr, dampening=0.0, nesterov=False,
+            sgd([w], [g], bufs, weight_decay=0.0, momentum=momentum, lr=lr, dampening=0.0, nesterov=False,  # type: ignore[arg-type]
                 maximize=False, foreach=False)  # fmt: skip
         path.append(w.clone())
     return path

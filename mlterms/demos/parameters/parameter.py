@@ -100,7 +100,7 @@ def _buffers(r: Report) -> None:
     C = 3
     bn = nn.BatchNorm1d(C).double()
     x = torch.randn(8, C, dtype=torch.float64) * 2 + 1
-    mean0, var0 = bn.running_mean.clone(), bn.running_var.clone()
+    mean0, var0 = bn.running_mean.clone(), bn.running_var.clone()  # type: ignore[union-attr]
     bn(x).pow(2).sum().backward()
     s = r.section("parameters vs buffers: BatchNorm's running statistics")
     s.note(
@@ -119,7 +119,7 @@ def _buffers(r: Report) -> None:
     want_mean, want_var = running_stats_update(mean0, var0, x, momentum=0.1)
     r.check_close(
         "running stats after one forward == moving average by hand",
-        torch.cat([bn.running_mean, bn.running_var]),
+        torch.cat([bn.running_mean, bn.running_var]),  # type: ignore[list-item]
         torch.cat([want_mean, want_var]),
         atol=1e-12,
     )

@@ -45,7 +45,7 @@ def run(r: Report, *, a: int, b: int, c: int, swap: str) -> None:
 
     x = torch.arange(a * b * c, dtype=torch.float32).reshape(a, b, c)  # storage holds 0, 1, 2, ...
     strides(r, x)
-    views(r, x, tuple(int(i) for i in swap.split(",")))
+    views(r, x, tuple(int(i) for i in swap.split(",")))  # type: ignore[arg-type]
     broadcasting(r)
     dtypes(r)
 
@@ -168,7 +168,7 @@ def broadcasting(r: Report) -> None:
         ((3, 2), (3,)),
         ((4, 3), (1, 4, 1)),
     ]
-    pairs.append(tuple(tuple(int(n) for n in torch.randint(1, 4, (3,))) for _ in range(2)))
+    pairs.append(tuple(tuple(int(n) for n in torch.randint(1, 4, (3,))) for _ in range(2)))  # type: ignore[arg-type]
     rows, agree = [], True
     for p, q in pairs:
         mine = broadcast_shape(p, q)

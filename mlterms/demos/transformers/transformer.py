@@ -123,7 +123,7 @@ def parameter_count(r: Report, layer, H: int) -> None:
         ["feed-forward: C -> d_ff -> C + biases", 2 * C * D_FF + D_FF + C],
         ["two LayerNorms: gamma, beta (C each)", 4 * C],
     ]
-    total = sum(row[1] for row in rows)
+    total = sum(row[1] for row in rows)  # type: ignore[misc]
     s.table(["part", "parameters"], [*rows, ["total, by formula", total]], title=f"C = {C}, d_ff = {D_FF}")
     numel = sum(p.numel() for p in layer.parameters())
     r.check_equal("parameters by formula == sum of numel over the layer", total, numel, kind="reference")
