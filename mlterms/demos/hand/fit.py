@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def fit_adam(
-    params: list[torch.Tensor], loss_fn: Callable[[], torch.Tensor], steps: int, lr: float
+    params: Sequence[torch.Tensor], loss_fn: Callable[[], torch.Tensor], steps: int, lr: float
 ) -> list[float]:
     """Minimise loss_fn() over params, full batch, for `steps` Adam updates; the loss before each.
 
@@ -20,6 +20,8 @@ def fit_adam(
     """
     import torch
     from torch.optim.adam import adam
+
+    params = list(params)
 
     m = [torch.zeros_like(p) for p in params]  # running mean of the gradient
     v = [torch.zeros_like(p) for p in params]  # running mean of the squared gradient

@@ -51,12 +51,11 @@ def train(r: Report, width: int, activation: str, x_train, y_train, x_test, y_te
     rows, acc = [], {}
     for name, net in models.items():
         params = list(net.parameters())
-        fit_adam(
-            params,
-            lambda n=net: F.binary_cross_entropy_with_logits(n(x_train)[:, 0], y_train),
-            STEPS,
-            0.05,  # type: ignore[arg-type, misc]
-        )
+
+        def objective(n: torch.nn.Module = net) -> torch.Tensor:
+            return F.binary_cross_entropy_with_logits(n(x_train)[:, 0], y_train)
+
+        fit_adam(params, objective, STEPS, 0.05)
         with torch.no_grad():
             z = net(x_train)[:, 0]
             loss = (z.clamp(min=0) - z * y_train + (-z.abs()).exp().log1p()).mean()  # stable BCE by hand
@@ -92,7 +91,7 @@ def representation(r: Report, net, activation: str) -> None:
 
     s = r.section("the hidden representation: what the output layer sees")
     x = torch.tensor(CORNERS)  # (4, 2): the four clean corners
-    seen = {}  # type: ignore[var-annotated]
+    seen: dict[str, torch.Tensor] = {}
     hook = net[1].register_forward_hook(lambda m, i, out: seen.update(h=out.detach()))
     with torch.no_grad():
         logits = net(x)[:, 0]  # (4,)

@@ -110,7 +110,7 @@ def curve(r: Report, width: int, points: int) -> None:
     def total_loss():  # the nets share no parameter, so each one's gradient is its own MSE's
         return sum(((net(x_train) - y_train) ** 2).mean() for net in nets.values())
 
-    fit_adam(params, total_loss, STEPS, lr=0.05)  # type: ignore[arg-type]
+    fit_adam(params, total_loss, STEPS, lr=0.05)
     with torch.no_grad():
         err = {h: [float(((net(x) - y) ** 2).mean()) for x, y in ((x_train, y_train), (x_test, truth(x_test)))]
                for h, net in nets.items()}  # fmt: skip
