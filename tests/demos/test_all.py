@@ -57,3 +57,11 @@ def test_reference_and_property_checks_hold_at_every_valid_knob_value(name, data
     report = run(name, seed, **chosen)
     broken = [f"{c.name}: {c.detail}" for c in report.checks if c.kind != "effect" and c.passed is False]
     assert broken == [], f"{name} at {chosen}, seed {seed}"
+
+
+def test_every_bundled_entry_has_a_demo():
+    from mlterms.glossary import bundled_path, load
+    from mlterms.names import key
+
+    demos = {key(n) for n in NAMES}
+    assert [e.term for e in load(bundled_path()).entries if key(e.term) not in demos] == []

@@ -193,3 +193,21 @@ def test_autograd_report_costs_and_exercise():
     ex = exercise(report, "grad-a")
     a, b = ex.given["a"], ex.given["b"]
     assert ex.answer == pytest.approx(math.exp(b) * (b + math.cos(a)))
+
+
+# --- learning rate schedule ---------------------------------------------------------------------
+
+
+def test_warmup_cosine_by_formula():
+    from mlterms.demos.optimization.learning_rate_schedule import step_decay_recursive, warmup_cosine
+
+    assert warmup_cosine(0, 100, 10, 1.0, 0.0) == pytest.approx(0.1)  # (0 + 1) / 10
+    assert warmup_cosine(9, 100, 10, 1.0, 0.0) == pytest.approx(1.0)
+    assert warmup_cosine(55, 100, 10, 1.0, 0.0) == pytest.approx(0.5)  # halfway through the decay: cos(pi/2)
+    assert warmup_cosine(100, 100, 10, 1.0, 0.2) == pytest.approx(0.2)
+    assert step_decay_recursive(7, 1.0, 3, 0.5) == [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25]
+
+
+def test_schedule_exercise_is_half_the_peak():
+    report = run("learning rate schedule", 0, lr=0.08, steps=400, warmup=20)
+    assert exercise(report, "cosine-midway").answer == pytest.approx(0.04)
