@@ -77,3 +77,30 @@ def test_weight_init_variance_table_matches_the_closed_form(fan_in):
     ex = exercise(rep, "output-variance")
     g = ex.given
     assert ex.answer == pytest.approx(g["fan_in"] * g["var_w"] * g["var_x"])
+
+
+# ----------------------------------------------------------------------- bias
+
+
+def test_bias_model_without_bias_keeps_b_at_zero_and_loses_off_the_origin():
+    t = table(run("bias"), "held-out accuracy")
+    no_bias, with_bias = row(t, "w·x (no bias)"), row(t, "w·x + b")
+    assert no_bias[2] == 0.0
+    # two classes around (4, 4) +- (1, 1): the fitted boundary w·x + b = 0 must pass between the
+    # centres (3, 3) and (5, 5), so it crosses the diagonal near (4, 4): w·(4, 4) + b ~ 0
+    w, b = np.array(with_bias[1]), with_bias[2]
+    assert abs(w @ [4.0, 4.0] + b) < 0.25 * np.linalg.norm(w) * 4
+    assert np.sign(w @ [5.0, 5.0] + b) > 0 > np.sign(w @ [3.0, 3.0] + b)
+
+
+def test_bias_at_the_origin_is_not_needed():
+    t = table(run("bias", offset=0.0), "held-out accuracy")
+    accs = column(t, "held-out accuracy")
+    assert abs(accs[0] - accs[1]) < 0.1 and min(accs) > 0.85
+
+
+def test_bias_conv_exercise_and_bn_cancellation():
+    rep = run("bias", 1)
+    ex = exercise(rep, "conv-biases")
+    assert ex.answer == int(re.findall(r"\d+", ex.given["layer"].split("(")[1])[1])  # one per output channel
+    np.testing.assert_allclose(arr(rep, "bias grad before BN (out,)"), 0.0, atol=1e-9)
