@@ -79,6 +79,7 @@ def _gradient(r: Report) -> None:
         "d loss / d b[c] = sum over batch, height and width of d loss / d out[:, c]. With a mean loss the "
         "1/N is already inside the upstream gradient."
     )
+    assert conv.bias is not None and conv.bias.grad is not None
     s.tensor("bias grad by autograd (C_out,)", conv.bias.grad)
     r.check_close("d loss / d b == upstream gradient summed over (B, H, W)", g.sum(dim=(0, 2, 3)), conv.bias.grad,
                   atol=1e-12)  # fmt: skip
