@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mlterms.demos.hand.activations import act, act_grad, bce
 from mlterms.demos.registry import Param, demo
 from mlterms.demos.report import Report
 
@@ -14,29 +15,6 @@ X_XOR = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 Y_XOR = [[0.0], [1.0], [1.0], [0.0]]
 
 
-def act(z: torch.Tensor, name: str) -> torch.Tensor:
-    """The activation by its formula: sigmoid 1 / (1 + e^-z), tanh, relu max(0, z), or none."""
-    if name == "sigmoid":
-        return 1 / (1 + (-z).exp())
-    if name == "tanh":
-        return (z.exp() - (-z).exp()) / (z.exp() + (-z).exp())
-    if name == "relu":
-        return z * (z > 0)
-    return z
-
-
-def act_grad(z: torch.Tensor, name: str) -> torch.Tensor:
-    """f'(z): sigmoid s(1 - s), at most 1/4; tanh 1 - tanh^2; relu 1 where z > 0, else 0; none 1."""
-    if name == "sigmoid":
-        s = act(z, "sigmoid")
-        return s * (1 - s)
-    if name == "tanh":
-        return 1 - act(z, "tanh") ** 2
-    if name == "relu":
-        return (z > 0).to(z.dtype)
-    return z.new_ones(z.shape)
-
-
 def logits(X: torch.Tensor, params: list, name: str) -> torch.Tensor:
     """A linear model (W, b) -> (N, 1), or a one-hidden-layer net (W1, b1, W2, b2) with activation `name`."""
     if len(params) == 2:
@@ -44,11 +22,6 @@ def logits(X: torch.Tensor, params: list, name: str) -> torch.Tensor:
         return X @ W.T + b
     W1, b1, W2, b2 = params
     return act(X @ W1.T + b1, name) @ W2.T + b2
-
-
-def bce(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Mean binary cross-entropy on logits, stable form: max(z, 0) - z*y + log(1 + e^-|z|)."""
-    return (z.clamp(min=0) - z * y + (-z.abs()).exp().log1p()).mean()
 
 
 def loss_and_grads(X: torch.Tensor, y: torch.Tensor, params: list, name: str) -> tuple:
