@@ -134,7 +134,9 @@ def dead_units(r: Report, net, acts: list, x) -> None:
     net.zero_grad()
     net(x).sum().backward()
     linears = [m for m in net if isinstance(m, torch.nn.Linear)][:-1]
-    stuck = torch.cat([lin.weight.grad[d].flatten() for lin, d in zip(linears, dead, strict=True)])
+    grads = [lin.weight.grad for lin in linears]
+    assert all(g is not None for g in grads)
+    stuck = torch.cat([g[d].flatten() for g, d in zip(grads, dead, strict=True) if g is not None])
     s.note(
         "A unit that is zero for every input passes no gradient back: relu'(z) = 0 wherever z < 0, so "
         "its incoming weights and bias get exactly zero gradient and stop learning on this data "
@@ -163,7 +165,8 @@ def saved_memory(r: Report, activation: str, depth: int, width: int) -> None:
     s = r.section("what autograd saves for the backward pass")
     net = make_net(activation, depth, width, he=True, bias=0.0).float()
     params = {p.untyped_storage().data_ptr() for p in net.parameters()}
-    rows, ok = [], True
+    rows: list[list] = []
+    ok = True
     for batch in (1, 16, 256, 1024):
         x = torch.randn(batch, D)  # (B, D) float32
         measured = saved_bytes(net, x, params)

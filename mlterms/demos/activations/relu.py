@@ -46,6 +46,7 @@ def by_hand(r: Report) -> None:
     x = torch.tensor([-2.0, -0.5, 0.0, 0.5, 2.0], dtype=torch.float64)
     xl = x.clone().requires_grad_()
     F.relu(xl).sum().backward()
+    assert xl.grad is not None
     s.table(
         ["x", "relu(x) by hand", "F.relu(x)", "relu'(x) by hand", "autograd"],
         [[x[i], act(x, "relu")[i], F.relu(x)[i], act_grad(x, "relu")[i], xl.grad[i]] for i in range(len(x))],
