@@ -180,3 +180,92 @@ def test_relu_training_loss_and_gradients_match_numpy():
         down[idx] -= eps
         fd[idx] = (mse(up) - mse(down)) / (2 * eps)
     assert grads[0].numpy() == pytest.approx(fd, abs=1e-6)
+
+
+# sigmoid ---------------------------------------------------------------------------------------
+
+
+def np_bce(z: float, y: float) -> float:
+    """-log p(y) with p = 1 / (1 + e^-z), in exact-enough float64 via logaddexp."""
+    return float(np.logaddexp(0, -z) if y == 1 else np.logaddexp(0, z))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sigmoid_cross_entropy_table_matches_logaddexp(dtype):
+    report = run("sigmoid", 0, big=800.0, dtype=dtype)
+    t = table(report, "stable (by hand)")
+    zs, ys = column(t, "z"), column(t, "y")
+    want = [np_bce(z, y) for z, y in zip(zs, ys, strict=True)]
+    assert column(t, "stable (by hand)") == pytest.approx(want, rel=1e-6, abs=1e-6)
+    # F.binary_cross_entropy sees sigmoid(z) already rounded to the dtype, and clamps its log at -100
+    with np.errstate(over="ignore", divide="ignore"):
+        p = 1 / (1 + np.exp(-np.array(zs, dtype=dtype)))
+        p_label = np.where(np.array(ys) == 1, p, 1 - p).astype(np.float64)
+        clamped = np.minimum(-np.log(p_label), 100.0)
+    assert column(t, "F.bce(sigmoid(z))") == pytest.approx(clamped.tolist(), rel=1e-5, abs=1e-5)
+    naive = column(t, "naive -log p(y)")
+    # z = -800, y = 1: sigmoid(-800) underflows in both; z = 800, y = 0: 1 - sigmoid rounds to 0
+    assert naive[0] == math.inf and naive[-1] == math.inf
+    assert naive[2] == pytest.approx(math.log(2))
+
+
+def test_sigmoid_exercises_from_their_given():
+    report = run("sigmoid", 1)
+    s = 1 / (1 + math.exp(-exercise(report, "sigmoid-grad").given["x"]))
+    assert exercise(report, "sigmoid-grad").answer == pytest.approx(s * (1 - s))
+    g = exercise(report, "bce-big-logit").given
+    assert exercise(report, "bce-big-logit").answer == pytest.approx(np_bce(g["z"], g["y"]))
+
+
+def test_sigmoid_stack_first_layer_gets_less_gradient_than_relu():
+    t = table(run("sigmoid", 2, depth=6), "first / last")
+    ratios = {row[0]: float(row[3]) for row in t.rows}
+    assert ratios["sigmoid"] < 0.25**4 < ratios["relu"]  # at least five layers of 1/4 between them
+
+
+def test_sigmoid_derivative_table_is_s_times_one_minus_s():
+    t = table(run("sigmoid", 0), "sigmoid'(x)")
+    for x, g, rg in t.rows:
+        s = 1 / (1 + math.exp(-x))
+        assert g == pytest.approx(s * (1 - s))
+        assert rg == (1.0 if x > 0 else 0.0)
+
+
+# tanh ------------------------------------------------------------------------------------------
+
+
+def test_tanh_tables_match_numpy():
+    report = run("tanh", 0)
+    t = table(report, "2 sigmoid(2x) - 1")
+    assert column(t, "tanh by hand") == pytest.approx(np.tanh(column(t, "x")))
+    d = table(report, "tanh'(x)")
+    xs = np.array(column(d, "x"))
+    assert column(d, "tanh'(x)") == pytest.approx(1 / np.cosh(xs) ** 2, abs=1e-12)
+    assert column(d, "sigmoid'(x)") == pytest.approx(np.exp(-xs) / (1 + np.exp(-xs)) ** 2, abs=1e-12)
+    assert exercise(report, "tanh-grad").answer == pytest.approx(
+        1 / np.cosh(exercise(report, "tanh-grad").given["x"]) ** 2
+    )
+    ex = exercise(report, "tanh-from-sigmoid")
+    x = np.log(ex.given["sigmoid(2x)"] / (1 - ex.given["sigmoid(2x)"])) / 2
+    assert ex.answer == pytest.approx(np.tanh(x))
+
+
+def test_rnn_by_hand_relu_matches_a_numpy_loop():
+    rng = np.random.default_rng(0)
+    x, w_ih, w_hh = rng.normal(size=(6, 3)), rng.normal(size=(4, 3)), rng.normal(size=(4, 4))
+    b, h0 = rng.normal(size=4), rng.normal(size=4)
+    h, want = h0, []
+    for t in range(6):
+        h = np.maximum(w_ih @ x[t] + b + w_hh @ h + b, 0)
+        want.append(h)
+    from mlterms.demos.hand.rnn import rnn_by_hand
+
+    got = rnn_by_hand(*(torch.tensor(a) for a in (x, w_ih, w_hh, b, b, h0)), "relu")
+    assert got.numpy() == pytest.approx(np.array(want))
+
+
+def test_tanh_rnn_state_stays_bounded_and_relu_grows_with_gain():
+    t = table(run("tanh", 1, gain=2.5, steps=60), "max|h_t| tanh")
+    assert all(0 < v < 1 for v in column(t, "max|h_t| tanh"))
+    relu_max = [float(v) for v in column(t, "max|h_t| relu")]
+    assert relu_max[-1] > 100 * relu_max[0]

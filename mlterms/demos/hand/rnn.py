@@ -15,16 +15,19 @@ def rnn_by_hand(
     b_ih: torch.Tensor,
     b_hh: torch.Tensor,
     h0: torch.Tensor,
+    nonlinearity: str = "tanh",
 ) -> torch.Tensor:
     """h_t = tanh(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh) over x (T, I), from h0 (H,).
 
-    The same weights at every step, as in nn.RNN. Returns every hidden state, (T, H).
+    The same weights at every step, as in nn.RNN; nonlinearity "relu" as nn.RNN's option.
+    Returns every hidden state, (T, H).
     """
     import torch
 
+    f = torch.tanh if nonlinearity == "tanh" else torch.relu
     h, hs = h0, []
     for t in range(x.shape[0]):
-        h = torch.tanh(w_ih @ x[t] + b_ih + w_hh @ h + b_hh)  # (H,)
+        h = f(w_ih @ x[t] + b_ih + w_hh @ h + b_hh)  # (H,)
         hs.append(h)
     return torch.stack(hs)
 
