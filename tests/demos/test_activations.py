@@ -269,3 +269,57 @@ def test_tanh_rnn_state_stays_bounded_and_relu_grows_with_gain():
     assert all(0 < v < 1 for v in column(t, "max|h_t| tanh"))
     relu_max = [float(v) for v in column(t, "max|h_t| relu")]
     assert relu_max[-1] > 100 * relu_max[0]
+
+
+# temperature -----------------------------------------------------------------------------------
+
+
+def np_softmax(z: np.ndarray, T: float) -> np.ndarray:
+    e = np.exp((z - z.max()) / T)
+    return e / e.sum()
+
+
+def np_entropy(p: np.ndarray) -> float:
+    nz = p[p > 0]
+    return float(-(nz * np.log(nz)).sum())
+
+
+@pytest.mark.parametrize(("T", "classes"), [(0.7, 5), (3.0, 8), (0.1, 2)])
+def test_temperature_table_matches_numpy(T, classes):
+    report = run("temperature", 1, T=T, classes=classes)
+    ex = exercise(report, "top-count")
+    z = np.array(ex.given["logits"])
+    assert ex.answer == pytest.approx(ex.given["n"] * np_softmax(z, T)[0])
+    t = table(report, "entropy (nats)")
+    temps = column(t, "T")
+    assert T in temps
+    assert column(t, "p(top class)") == pytest.approx([np_softmax(z, s)[0] for s in temps])
+    assert column(t, "entropy (nats)") == pytest.approx(
+        [np_entropy(np_softmax(z, s)) for s in temps], abs=1e-9
+    )
+    uniform = [np.abs(np_softmax(z, s) - 1 / classes).max() for s in temps]
+    assert column(t, "max|p - 1/K|") == pytest.approx(uniform)
+    assert exercise(report, "entropy-at-infinity").answer == pytest.approx(
+        np_entropy(np.full(classes, 1 / classes))
+    )
+
+
+def test_temperature_sample_frequencies_are_binomial_proportions():
+    report = run("temperature", 2, T=1.5, samples=40000)
+    t = table(report, "Gumbel-max freq")
+    n = 40000
+    p = np.array(column(t, "p = softmax(z / T)"))
+    assert p == pytest.approx(np_softmax(np.array(column(t, "z")), 1.5))
+    for name in ("Gumbel-max freq", "torch.multinomial freq"):
+        freq = np.array(column(t, name))
+        assert freq.sum() == pytest.approx(1.0)
+        assert np.abs(np.round(freq * n) - freq * n).max() < 1e-6  # whole counts out of n
+        chi2 = (((freq - p) * n) ** 2 / (n * p)).sum()  # Pearson's statistic, K - 1 degrees of freedom
+        assert chi2 < 40  # about 3e-6 for 8 degrees of freedom or fewer
+
+
+def test_gumbel_max_sampler_is_not_plain_argmax_of_logits():
+    # at a high temperature the sampler must spread out; an argmax without noise would not
+    t = table(run("temperature", 0, T=20.0), "Gumbel-max freq")
+    freq = column(t, "Gumbel-max freq")
+    assert max(freq) < 0.5 and min(freq) > 0.05
