@@ -59,7 +59,6 @@ def test_reference_and_property_checks_hold_at_every_valid_knob_value(name, data
     assert broken == [], f"{name} at {chosen}, seed {seed}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 is open: temperature has no demo yet")
 def test_every_bundled_entry_has_a_demo():
     from mlterms.glossary import bundled_path, load
     from mlterms.names import key
