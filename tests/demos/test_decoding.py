@@ -1,0 +1,88 @@
+"""The decoding demos (language model, perplexity, greedy decoding, beam search, top-k and top-p
+sampling, teacher forcing, lstm, gru, sequence to sequence), recomputed independently: numpy,
+exhaustive enumeration, closed forms and sampling statistics."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from mlterms.demos.hand import decoding as dec
+from mlterms.demos.report import Heatmap
+
+from .util import exercise, items, row, run, table
+
+
+def np_table() -> np.ndarray:
+    """The hand-made bigram model, rebuilt from its dictionary with numpy."""
+    P = np.zeros((len(dec.WORDS), len(dec.WORDS)))
+    for a, nxt in dec.NEXT.items():
+        for b, p in nxt.items():
+            P[dec.WORDS.index(a), dec.WORDS.index(b)] = p
+    return P
+
+
+def test_hand_table_is_a_bigram_model():
+    P = np_table()
+    assert P.sum(axis=1) == pytest.approx(np.ones(len(dec.WORDS)))
+    assert dec.bigram_table().numpy() == pytest.approx(P)
+    assert dec.words([1, 3]) == "the cat"
+
+
+def test_sequence_logprob_is_the_chain_rule():
+    P = np_table()
+    ids = [2, 4, 6, 7]  # a dog ran </s>
+    want = math.log(P[0, 2] * P[2, 4] * P[4, 6] * P[6, 7])
+    assert dec.sequence_logprob(dec.bigram_table().log(), ids) == pytest.approx(want)
+
+
+def test_count_bigrams_on_a_known_corpus():
+    corpus = [[1, 3, 7], [1, 4, 7], [2, 4, 7]]  # the cat, the dog, a dog
+    fitted = dec.count_bigrams(corpus, 8, alpha=0.5).numpy()
+    counts = np.zeros((8, 8))
+    for s in corpus:
+        for a, b in zip([0] + s[:-1], s, strict=True):
+            counts[a, b] += 1
+    want = (counts + 0.5) / (counts + 0.5).sum(axis=1, keepdims=True)
+    assert fitted == pytest.approx(want)
+    assert dec.count_bigrams(corpus, 8)[1].numpy() == pytest.approx([0, 0, 0, 0.5, 0.5, 0, 0, 0])
+
+
+def test_sample_sentences_follow_the_table():
+    torch.manual_seed(0)
+    sents = dec.sample_sentences(dec.bigram_table(), 4000)
+    assert all(s.count(dec.EOS) <= 1 and (s[-1] == dec.EOS or len(s) == 8) for s in sents)
+    first = np.bincount([s[0] for s in sents], minlength=8) / 4000
+    assert first[1] == pytest.approx(0.55, abs=5 * math.sqrt(0.55 * 0.45 / 4000))
+    after_a = [s[i + 1] for s in sents for i in range(len(s) - 1) if s[i] == 2]
+    assert np.mean(np.array(after_a) == 4) == pytest.approx(0.9, abs=0.03)
+
+
+# language model --------------------------------------------------------------------------------
+
+
+def test_language_model_sentence_probability():
+    report = run("language model")
+    ex = exercise(report, "sentence-probability")
+    P = np_table()
+    assert ex.given["factors"] == pytest.approx([P[0, 1], P[1, 3], P[3, 5], P[5, 7]])
+    assert ex.answer == pytest.approx(np.prod(ex.given["factors"]))
+
+
+@pytest.mark.parametrize(("sentences", "alpha"), [(30, 0.1), (200, 1.0)])
+def test_language_model_perplexities(sentences, alpha):
+    report = run("language model", 1, sentences=sentences, alpha=alpha)
+    t = table(report, "held-out perplexity")
+    assert row(t, "uniform over V")[1] == pytest.approx(8.0)
+    bigram, floor = row(t, "bigram (counts)")[1], row(t, "the true table (a floor)")[1]
+    assert 1 < floor < bigram < row(t, "unigram (counts)")[1] < 8
+    assert exercise(report, "uniform-perplexity").answer == 8
+    fitted = next(h for h in items(report, Heatmap) if h.title.startswith("fitted"))
+    rows = np.array(fitted.values)
+    assert rows.sum(axis=1) == pytest.approx(np.ones(8))
+    # <s> starts every sentence once and is never a next token: alpha / (sentences + V alpha)
+    assert rows[0, 0] == pytest.approx(alpha / (sentences + 8 * alpha))
+    assert rows[7] == pytest.approx(np.full(8, 1 / 8))  # </s> is never a previous token
