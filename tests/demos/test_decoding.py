@@ -13,7 +13,7 @@ import torch
 from mlterms.demos.hand import decoding as dec
 from mlterms.demos.report import Heatmap
 
-from .util import exercise, items, row, run, table
+from .util import column, exercise, items, row, run, scalar, table
 
 
 def np_table() -> np.ndarray:
@@ -86,3 +86,23 @@ def test_language_model_perplexities(sentences, alpha):
     # <s> starts every sentence once and is never a next token: alpha / (sentences + V alpha)
     assert rows[0, 0] == pytest.approx(alpha / (sentences + 8 * alpha))
     assert rows[7] == pytest.approx(np.full(8, 1 / 8))  # </s> is never a previous token
+
+
+# perplexity ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("vocab", "tokens"), [(10, 400), (3, 60), (37, 1000)])
+def test_perplexity_numbers(vocab, tokens):
+    report = run("perplexity", 2, vocab=vocab, tokens=tokens)
+    t = table(report, "-log p(target)")
+    p = np.array(column(t, "p(target)"))
+    assert np.array(column(t, "-log p(target)")) == pytest.approx(-np.log(p))
+    assert math.log(scalar(report, "perplexity = exp(mean NLL)")) == pytest.approx(
+        scalar(report, "mean NLL (nats per token)")
+    )
+    ex = exercise(report, "perplexity-of-four")
+    assert ex.answer == pytest.approx(np.prod(ex.given["p(target)"]) ** -0.25)
+    uniform = table(report, "perplexity")
+    assert column(uniform, "perplexity") == pytest.approx([vocab, max(1, vocab // 2)])
+    scored = column(table(report, "model scoring the same text"), "perplexity")
+    assert scored[0] < min(scored[1:])
