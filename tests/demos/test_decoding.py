@@ -106,3 +106,63 @@ def test_perplexity_numbers(vocab, tokens):
     assert column(uniform, "perplexity") == pytest.approx([vocab, max(1, vocab // 2)])
     scored = column(table(report, "model scoring the same text"), "perplexity")
     assert scored[0] < min(scored[1:])
+
+
+# greedy decoding -------------------------------------------------------------------------------
+
+
+def np_greedy(P: np.ndarray, steps: int) -> list[int]:
+    out, prev = [], 0
+    for _ in range(steps):
+        prev = int(np.argmax(P[prev]))
+        out.append(prev)
+    return out
+
+
+def np_best(P: np.ndarray, steps: int) -> tuple[list[int], float]:
+    """The likeliest sequence by brute force over itertools.product, scored by multiplying."""
+    from itertools import product
+
+    best, best_p = None, -1.0
+    for ids in product(range(len(P)), repeat=steps):
+        p = np.prod([P[a, b] for a, b in zip((0, *ids[:-1]), ids, strict=True)])
+        if p > best_p:
+            best, best_p = list(ids), p
+    return best, best_p
+
+
+@pytest.mark.parametrize("steps", [1, 3, 4])
+def test_greedy_walks_the_argmax(steps):
+    report = run("greedy decoding", 0, steps=steps)
+    P = np_table()
+    assert scalar(report, "greedy output") == dec.words(np_greedy(P, steps))
+    t = table(report, "greedy picks")
+    assert column(t, "p(prefix)") == pytest.approx(
+        np.cumprod(
+            [P[a, b] for a, b in zip([0, *np_greedy(P, steps)[:-1]], np_greedy(P, steps), strict=True)]
+        )
+    )
+    best, best_p = np_best(P, steps)
+    exhaustive = table(report, "p(sequence)")
+    assert exhaustive.rows[1][1:] == [dec.words(best), pytest.approx(best_p)]
+
+
+def test_greedy_exercise_from_its_rows():
+    ex = exercise(run("greedy decoding"), "greedy-probability")
+    rows, prev, p = ex.given["rows (previous -> next: p)"], "<s>", 1.0
+    for _ in range(3):
+        nxt = max(rows[prev], key=rows[prev].get)
+        p, prev = p * rows[prev][nxt], nxt
+    assert ex.answer == pytest.approx(p, abs=1e-3)
+
+
+@pytest.mark.parametrize(("seed", "vocab"), [(0, 8), (3, 3), (4, 12)])
+def test_greedy_loop_on_a_random_table(seed, vocab):
+    report = run("greedy decoding", seed, vocab=vocab)
+    t = table(report, "distinct bigrams")
+    g, sampled = ([int(i) for i in ids.split()] for ids in column(t, "30 tokens (ids)"))
+    successor = {}
+    for a, b in zip(g[:-1], g[1:], strict=True):
+        assert successor.setdefault(a, b) == b, "greedy's next token is a function of the previous one"
+    assert column(t, "distinct bigrams") == [len(set(zip(x[:-1], x[1:], strict=True))) for x in (g, sampled)]
+    assert exercise(report, "distinct-bigrams").answer == vocab >= len(successor)

@@ -142,3 +142,14 @@ def count_bigrams(sentences: list[list[int]], V: int, alpha: float = 0.0) -> tor
     counts += alpha
     totals = counts.sum(dim=1, keepdim=True)
     return torch.where(totals > 0, counts / totals.clamp(min=1e-300), torch.full_like(counts, 1 / V))
+
+
+def all_sequences(logP: torch.Tensor, steps: int, start: int = BOS) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every one of the V^steps sequences and its log-probability, scored all at once by indexing:
+    returns ids (V^steps, steps) and log p (V^steps,). Exhaustive search, for checking decoders."""
+    import torch
+
+    V = logP.shape[0]
+    ids = torch.cartesian_prod(*[torch.arange(V)] * steps).reshape(-1, steps)  # (V^steps, steps)
+    prev = torch.cat([torch.full((len(ids), 1), start), ids[:, :-1]], dim=1)  # (V^steps, steps)
+    return ids, logP[prev, ids].sum(dim=1)
