@@ -166,3 +166,48 @@ def test_greedy_loop_on_a_random_table(seed, vocab):
         assert successor.setdefault(a, b) == b, "greedy's next token is a function of the previous one"
     assert column(t, "distinct bigrams") == [len(set(zip(x[:-1], x[1:], strict=True))) for x in (g, sampled)]
     assert exercise(report, "distinct-bigrams").answer == vocab >= len(successor)
+
+
+# beam search -----------------------------------------------------------------------------------
+
+
+def np_beam(P: np.ndarray, steps: int, width: int) -> list[tuple[list[int], float]]:
+    """A second beam search: probabilities multiplied, candidates ranked by numpy's argsort."""
+    beam = [([], 1.0)]
+    for _ in range(steps):
+        cands = [(ids + [b], p * P[ids[-1] if ids else 0, b]) for ids, p in beam for b in range(len(P))]
+        cands = [c for c in cands if c[1] > 0]
+        order = np.argsort([-p for _, p in cands], kind="stable")
+        beam = [cands[i] for i in order[:width]]
+    return beam
+
+
+@pytest.mark.parametrize(("width", "steps"), [(2, 4), (1, 3), (3, 5), (8, 2)])
+def test_beam_table_matches_a_numpy_beam(width, steps):
+    report = run("beam search", 0, width=width, steps=steps)
+    P = np_table()
+    t = table(report, "prefix")
+    want = [(dec.words(ids), p) for s in range(1, steps + 1) for ids, p in np_beam(P, s, width)]
+    assert column(t, "prefix") == [w for w, _ in want]
+    assert column(t, "p(prefix)") == pytest.approx([p for _, p in want])
+    decoders = table(report, "decoder")
+    best, best_p = np_best(P, steps)
+    assert row(decoders, f"exhaustive: best of {8**steps}")[1:] == [dec.words(best), pytest.approx(best_p)]
+    assert row(decoders, "greedy (width 1)")[1] == dec.words(np_greedy(P, steps))
+    assert exercise(report, "candidates-per-step").answer == width * 8
+    assert exercise(report, "best-after-two").answer == pytest.approx(0.45 * 0.9)
+
+
+def test_beam_search_on_random_tables_is_exact_when_every_prefix_is_kept():
+    torch.manual_seed(5)
+    for _ in range(5):
+        logP = torch.log_softmax(torch.randn(4, 4, dtype=torch.float64), dim=1)
+        P = logP.exp().numpy()
+        ids, lp = dec.beam_search(logP, 3, 16, start=0)[0]
+        best, best_p = np_best(P, 3)
+        assert (ids, math.exp(lp)) == (best, pytest.approx(best_p))
+        every, scores = dec.all_sequences(logP, 3, start=0)
+        assert scores.exp().sum() == pytest.approx(1.0)  # all V^T sequences of a bigram model
+    t = table(run("beam search"), "width k")
+    counts = [int(c.split(" of ")[0]) for c in column(t, "tables where beam found the best")]
+    assert counts[0] < counts[-1] <= 20 and column(t, "mean p(beam) / p(best)")[0] < 1

@@ -68,14 +68,15 @@ def beam_search(
 ) -> list[tuple[list[int], float]]:
     """Keep the `width` best prefixes by total log-probability at every step, extending each by
     every token. Returns the final beam, best first, as (tokens, log-probability) pairs."""
+    rows = logP.tolist()  # plain floats: the loop below touches every (prefix, token) pair
     beam: list[tuple[list[int], float]] = [([], 0.0)]
     for _ in range(steps):
         grown = []
         for ids, score in beam:
             prev = ids[-1] if ids else start
-            for b in range(logP.shape[1]):
-                if logP[prev, b] > float("-inf"):
-                    grown.append((ids + [b], score + float(logP[prev, b])))
+            for b, lp in enumerate(rows[prev]):
+                if lp > float("-inf"):  # a token of probability 0 never enters the beam
+                    grown.append((ids + [b], score + lp))
         grown.sort(key=lambda pair: -pair[1])  # a stable sort: ties keep the lower token first
         beam = grown[:width]
     return beam
