@@ -211,3 +211,46 @@ def test_beam_search_on_random_tables_is_exact_when_every_prefix_is_kept():
     t = table(run("beam search"), "width k")
     counts = [int(c.split(" of ")[0]) for c in column(t, "tables where beam found the best")]
     assert counts[0] < counts[-1] <= 20 and column(t, "mean p(beam) / p(best)")[0] < 1
+
+
+# top-k sampling --------------------------------------------------------------------------------
+
+
+def np_softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+@pytest.mark.parametrize(("k", "vocab"), [(3, 12), (1, 5), (30, 7)])
+def test_top_k_filter_matches_numpy(k, vocab):
+    report = run("top k sampling", 1, k=k, vocab=vocab)
+    t = table(report, "top-k p")
+    z = np.array(column(t, "logit"))
+    p = np_softmax(z)
+    assert np.array(column(t, "p")) == pytest.approx(p)
+    keep = np.argsort(-p)[: min(k, vocab)]
+    want = np.zeros(vocab)
+    want[keep] = p[keep] / p[keep].sum()
+    assert np.array(column(t, "top-k p")) == pytest.approx(want)
+    ex = exercise(report, "top-after-filter")
+    given = np.array(ex.given["p (sorted)"])
+    assert ex.answer == pytest.approx(given[0] / given[: ex.given["k"]].sum())
+
+
+def test_top_k_samples_and_masses():
+    report = run("top k sampling", 3, k=4, samples=30000)
+    t = table(report, "inverse-CDF freq")
+    q = np.array(column(t, "top-k p"))
+    assert q[-1] == 0 and (q[:-1] > 0).all()  # the kept tokens and the first dropped one
+    for name in ("inverse-CDF freq", "torch.multinomial freq"):
+        f = np.array(column(t, name))
+        assert f.sum() == pytest.approx(1.0) and f[-1] == 0
+        chi2 = (((f[:-1] - q[:-1]) * 30000) ** 2 / (30000 * q[:-1])).sum()
+        assert chi2 < 30  # 3 degrees of freedom
+    z = np.array(column(table(report, "logit"), "logit"))
+    masses = table(report, "mass in the top k")
+    for T, mass in zip(column(masses, "temperature T"), column(masses, "mass in the top k"), strict=True):
+        assert mass == pytest.approx(np.sort(np_softmax(z / T))[::-1][:4].sum())
+    torch.manual_seed(0)
+    draws = dec.inverse_cdf_sample(torch.tensor([0.0, 0.25, 0.0, 0.75], dtype=torch.float64), 4000)
+    assert set(draws.tolist()) == {1, 3} and abs(float((draws == 3).double().mean()) - 0.75) < 0.04

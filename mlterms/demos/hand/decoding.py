@@ -154,3 +154,14 @@ def all_sequences(logP: torch.Tensor, steps: int, start: int = BOS) -> tuple[tor
     ids = torch.cartesian_prod(*[torch.arange(V)] * steps).reshape(-1, steps)  # (V^steps, steps)
     prev = torch.cat([torch.full((len(ids), 1), start), ids[:, :-1]], dim=1)  # (V^steps, steps)
     return ids, logP[prev, ids].sum(dim=1)
+
+
+def inverse_cdf_sample(p: torch.Tensor, n: int) -> torch.Tensor:
+    """n draws from p (V,) by hand: the first token whose cumulative probability passes u ~ U(0, 1).
+
+    A token of probability 0 adds nothing to the cumulative sum, so it can never be drawn."""
+    import torch
+
+    cdf = p.cumsum(0)  # (V,)
+    u = torch.rand(n, dtype=p.dtype) * cdf[-1]  # (n,) scaled by the total, against rounding
+    return torch.searchsorted(cdf, u, right=True).clamp(max=len(p) - 1)  # (n,)
