@@ -254,3 +254,46 @@ def test_top_k_samples_and_masses():
     torch.manual_seed(0)
     draws = dec.inverse_cdf_sample(torch.tensor([0.0, 0.25, 0.0, 0.75], dtype=torch.float64), 4000)
     assert set(draws.tolist()) == {1, 3} and abs(float((draws == 3).double().mean()) - 0.75) < 0.04
+
+
+# top-p sampling --------------------------------------------------------------------------------
+
+
+def np_nucleus(p: np.ndarray, top_p: float) -> int:
+    """The smallest m with sum of the m largest >= top_p, by trying m = 1, 2, ..."""
+    s = np.sort(p)[::-1]
+    return next(m for m in range(1, len(p) + 1) if s[:m].sum() >= top_p - 1e-12)
+
+
+@pytest.mark.parametrize(("top_p", "vocab"), [(0.9, 12), (0.5, 20), (1.0, 4), (0.05, 6)])
+def test_top_p_nucleus_matches_numpy(top_p, vocab):
+    report = run("top p sampling", 2, top_p=top_p, vocab=vocab)
+    t = table(report, "top-p p")
+    p = np.array(column(t, "p"))
+    m = np_nucleus(p, top_p)
+    assert scalar(report, "nucleus size m") == m
+    want = np.zeros(vocab)
+    want[:m] = p[:m] / p[:m].sum()  # the rows are sorted, largest first
+    assert np.array(column(t, "top-p p")) == pytest.approx(want)
+    ex = exercise(report, "nucleus-size")
+    assert ex.answer == np_nucleus(np.array(ex.given["p (sorted)"]), ex.given["top_p"])
+    f = np.array(column(table(report, "torch.multinomial freq"), "torch.multinomial freq"))
+    assert len(f) == m and f.sum() == pytest.approx(1.0)
+
+
+def test_top_p_nucleus_follows_the_entropy():
+    report = run("top p sampling", 0)
+    p = np.array(column(table(report, "top-p p"), "p"))
+    z = np.log(p)  # logits up to a constant
+    t = table(report, "entropy (nats)")
+    for T, h, m in zip(
+        column(t, "temperature T"),
+        column(t, "entropy (nats)"),
+        column(t, "nucleus size, p = 0.9"),
+        strict=True,
+    ):
+        q = np_softmax(z / T)
+        assert h == pytest.approx(-(q * np.log(q)).sum())
+        assert m == np_nucleus(q, 0.9)
+    assert dec.nucleus_size(torch.tensor([0.5, 0.3, 0.2]), 0.8) == 2  # 0.5 + 0.3 reaches 0.8 exactly
+    assert dec.nucleus_size(torch.tensor([0.5, 0.3, 0.2]), 0.81) == 3
