@@ -297,3 +297,86 @@ def test_top_p_nucleus_follows_the_entropy():
         assert m == np_nucleus(q, 0.9)
     assert dec.nucleus_size(torch.tensor([0.5, 0.3, 0.2]), 0.8) == 2  # 0.5 + 0.3 reaches 0.8 exactly
     assert dec.nucleus_size(torch.tensor([0.5, 0.3, 0.2]), 0.81) == 3
+
+
+# long short-term memory, gated recurrent unit --------------------------------------------------
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-a))
+
+
+def test_lstm_cell_by_hand_matches_numpy():
+    from mlterms.demos.hand.rnn import lstm_cell_by_hand
+
+    rng = np.random.default_rng(0)
+    n_in, H = 3, 2
+    w_ih, w_hh, b_ih, b_hh = (
+        rng.normal(size=(4 * H, n_in)),
+        rng.normal(size=(4 * H, H)),
+        rng.normal(size=4 * H),
+        rng.normal(size=4 * H),
+    )
+    x, h, c = rng.normal(size=n_in), rng.normal(size=H), rng.normal(size=H)
+    a = w_ih @ x + b_ih + w_hh @ h + b_hh
+    i, f, g, o = sigmoid(a[:H]), sigmoid(a[H : 2 * H]), np.tanh(a[2 * H : 3 * H]), sigmoid(a[3 * H :])
+    c_want = f * c + i * g
+    t = [torch.tensor(v) for v in (x, h, c, w_ih, w_hh, b_ih, b_hh)]
+    h_new, c_new, _ = lstm_cell_by_hand(*t)
+    assert c_new.numpy() == pytest.approx(c_want)
+    assert h_new.numpy() == pytest.approx(o * np.tanh(c_want))
+
+
+def test_gru_cell_by_hand_matches_numpy():
+    from mlterms.demos.hand.rnn import gru_cell_by_hand
+
+    rng = np.random.default_rng(1)
+    n_in, H = 3, 2
+    w_ih, w_hh, b_ih, b_hh = (
+        rng.normal(size=(3 * H, n_in)),
+        rng.normal(size=(3 * H, H)),
+        rng.normal(size=3 * H),
+        rng.normal(size=3 * H),
+    )
+    x, h = rng.normal(size=n_in), rng.normal(size=H)
+    gi, gh = w_ih @ x + b_ih, w_hh @ h + b_hh
+    r, z = sigmoid(gi[:H] + gh[:H]), sigmoid(gi[H : 2 * H] + gh[H : 2 * H])
+    n = np.tanh(gi[2 * H :] + r * gh[2 * H :])
+    h_new, _ = gru_cell_by_hand(*[torch.tensor(v) for v in (x, h, w_ih, w_hh, b_ih, b_hh)])
+    assert h_new.numpy() == pytest.approx((1 - z) * n + z * h)
+
+
+@pytest.mark.parametrize("gap", [6, 1, 25])
+def test_lstm_memory_table(gap):
+    report = run("long short term memory", 1, gap=gap)
+    t = table(report, "forget gate f")
+    c, h, o = (np.array(column(t, k)) for k in ("c_t", "h_t", "output gate o"))
+    assert h == pytest.approx(o * np.tanh(c))
+    assert len(c) == 2 * gap + 2
+    values, writes = np.array(column(t, "value")), np.array(column(t, "write"))
+    assert list(np.flatnonzero(writes)) == [0, gap + 1]
+    assert c[gap] == pytest.approx(np.tanh(values[0]), rel=0.01)  # held through the gap
+    assert c[-1] == pytest.approx(np.tanh(values[gap + 1]), rel=0.01)  # overwritten by the second write
+    f = np.array(column(t, "forget gate f"))
+    assert scalar(report, f"dc_{gap + 1}/dc_1 across the gap") == pytest.approx(np.prod(f[1 : gap + 1]))
+    n_in, H = exercise(report, "lstm-params").given.values()
+    assert exercise(report, "lstm-params").answer == sum(
+        p.numel() for p in torch.nn.LSTM(n_in, H).parameters()
+    )
+    ex = exercise(report, "cell-update")
+    assert ex.answer == pytest.approx(ex.given["f"] * ex.given["c_(t-1)"] + ex.given["i"] * ex.given["g"])
+
+
+@pytest.mark.parametrize("gap", [6, 2])
+def test_gru_memory_table(gap):
+    report = run("gated recurrent unit", 2, gap=gap)
+    t = table(report, "update gate z")
+    z, n, h = (np.array(column(t, k)) for k in ("update gate z", "candidate n", "h_t"))
+    prev = np.concatenate([[0.0], h[:-1]])
+    assert h == pytest.approx((1 - z) * n + z * prev)
+    values = np.array(column(t, "value"))
+    assert h[gap] == pytest.approx(np.tanh(values[0]), rel=0.01)
+    assert scalar(report, f"dh_{gap + 1}/dh_1 across the gap") == pytest.approx(np.prod(z[1 : gap + 1]))
+    n_in, H = exercise(report, "gru-params").given.values()
+    assert exercise(report, "gru-params").answer == sum(p.numel() for p in torch.nn.GRU(n_in, H).parameters())
+    assert 0.9 < scalar(run("gated recurrent unit", 0, scale=50.0), "max |h_t| over 50 steps") <= 1
