@@ -13,7 +13,7 @@ import torch
 from mlterms.demos.hand import decoding as dec
 from mlterms.demos.report import Heatmap
 
-from .util import column, exercise, items, row, run, scalar, table
+from .util import column, exercise, items, row, run, scalar, table, tensor
 
 
 def np_table() -> np.ndarray:
@@ -380,3 +380,21 @@ def test_gru_memory_table(gap):
     n_in, H = exercise(report, "gru-params").given.values()
     assert exercise(report, "gru-params").answer == sum(p.numel() for p in torch.nn.GRU(n_in, H).parameters())
     assert 0.9 < scalar(run("gated recurrent unit", 0, scale=50.0), "max |h_t| over 50 steps") <= 1
+
+
+# sequence to sequence --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("source_len", "target_len"), [(5, 3), (1, 9), (17, 1)])
+def test_seq2seq_shapes(source_len, target_len):
+    report = run("sequence to sequence", 1, source_len=source_len, target_len=target_len)
+    g = exercise(report, "logits-shape").given
+    B, H, V = g["B"], g["H"], g["V"]
+    t = table(report, "named")
+    assert row(t, "encoder outputs")[1] == [B, source_len, H]
+    assert row(t, "context = encoder h_n")[1] == [1, B, H]
+    assert row(t, "decoder outputs")[1] == [B, target_len, H]
+    assert exercise(report, "logits-shape").answer == [B, target_len, V]
+    context = np.array(tensor(report, f"context, one per example (B={B}, H={H})").values)
+    assert context.shape == (B, H) and np.abs(context).max() < 1  # a GRU state
+    assert column(table(report, "context shape"), "context shape") == [[1, B, H]] * 4

@@ -43,8 +43,8 @@ def run(r: Report, *, sentences: int, alpha: float) -> None:
     s = r.section("see also")
     s.note(
         "'perplexity' takes the held-out number apart; 'greedy decoding', 'beam search', 'top-k "
-        "sampling' and 'top-p sampling' generate text from the hand-made table; 'teacher forcing' is "
-        "how a neural language model is trained on true prefixes."
+        "sampling' and 'top-p sampling' generate text from the hand-made table; a neural language model "
+        "is trained the same way, on the true prefixes (teacher forcing)."
     )
     r.check_close(
         "fitted rows sum to 1", P.sum(dim=1), torch.ones(V, dtype=torch.float64), atol=1e-12, kind="property"
