@@ -1,0 +1,101 @@
+"""The attention demos (multi-head attention, positional encoding, causal mask, feed-forward network,
+kv cache, decoder, tokenization, token) and hand/heads.py, recomputed with numpy or by other methods."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from mlterms.demos.hand.heads import causal_additive, multi_head, sinusoidal
+from mlterms.demos.report import Heatmap
+
+from .util import column, exercise, items, run, table
+
+
+def np_softmax(s):
+    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def np_mha(x, m, w_in, b_in, w_out, b_out, heads, causal=False):
+    """Attention of x (B, T, C) over m (B, S, C), one batch row and one head at a time."""
+    C = x.shape[-1]
+    dh = C // heads
+    out = []
+    for xb, mb in zip(x, m, strict=True):
+        q = xb @ w_in[:C].T + b_in[:C]
+        k = mb @ w_in[C : 2 * C].T + b_in[C : 2 * C]
+        v = mb @ w_in[2 * C :].T + b_in[2 * C :]
+        cat = []
+        for h in range(heads):
+            c = slice(h * dh, (h + 1) * dh)
+            s = q[:, c] @ k[:, c].T / math.sqrt(dh)
+            if causal:
+                s = np.where(np.arange(len(s))[None, :] > np.arange(len(s))[:, None], -np.inf, s)
+            cat.append(np_softmax(s) @ v[:, c])
+        out.append(np.concatenate(cat, -1) @ w_out.T + b_out)
+    return np.stack(out)
+
+
+def random_weights(C, rng):
+    return [rng.normal(size=s) for s in ((3 * C, C), (3 * C,), (C, C), (C,))]
+
+
+# multi-head attention
+
+
+@pytest.mark.parametrize("heads", [1, 2, 4])
+@pytest.mark.parametrize("causal", [False, True])
+def test_multi_head_matches_numpy(heads, causal):
+    rng = np.random.default_rng(heads)
+    w = random_weights(8, rng)
+    x = rng.normal(size=(2, 5, 8))
+    m = x if causal else rng.normal(size=(2, 3, 8))
+    got, weights = multi_head(
+        torch.tensor(x), torch.tensor(m), [torch.tensor(a) for a in w], heads, causal=causal
+    )
+    assert got.numpy() == pytest.approx(np_mha(x, m, *w, heads, causal), abs=1e-10)
+    assert tuple(weights.shape) == (2, heads, 5, m.shape[1])
+
+
+@pytest.mark.parametrize("heads,queries,source", [("2", 3, 5), ("4", 1, 7), ("1", 6, 2)])
+def test_mha_weights_shape_and_rows(heads, queries, source):
+    r = run("multi head attention", heads=heads, queries=queries, source=source)
+    g = exercise(r, "weights-shape").given
+    assert (
+        tuple(exercise(r, "weights-shape").answer)
+        == (g["B"], g["H"], g["T"], g["S"])
+        == (2, int(heads), queries, source)
+    )
+    for heat in items(r, Heatmap):  # one per head shown: softmax rows over the S keys
+        assert np.asarray(heat.values).shape == (queries, source)
+        assert np.asarray(heat.values).sum(1) == pytest.approx(np.ones(queries))
+
+
+def test_mha_parameter_count():
+    r = run("multi head attention")
+    t = table(r, "numel of nn.MultiheadAttention")
+    for h, width, numel in zip(
+        column(t, "H"), column(t, "head width C/H"), column(t, "numel of nn.MultiheadAttention"), strict=True
+    ):
+        C = h * width
+        assert numel == 3 * C * C + 3 * C + C * C + C  # W_q, W_k, W_v with biases, then W_o with bias
+    e = exercise(r, "parameters")
+    assert e.answer == sum(
+        p.numel() for p in torch.nn.MultiheadAttention(e.given["E"], e.given["H"]).parameters()
+    )
+
+
+def test_causal_additive_and_sinusoidal_by_loops():
+    mask = causal_additive(4)
+    assert all((mask[i, j] == 0) == (j <= i) for i in range(4) for j in range(4))
+    pe = sinusoidal(6, 4)
+    for t in range(6):
+        for i in range(2):
+            angle = t / 10000 ** (2 * i / 4)
+            assert pe[t, 2 * i] == pytest.approx(math.sin(angle)) and pe[t, 2 * i + 1] == pytest.approx(
+                math.cos(angle)
+            )
