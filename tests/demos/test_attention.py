@@ -99,3 +99,36 @@ def test_causal_additive_and_sinusoidal_by_loops():
             assert pe[t, 2 * i] == pytest.approx(math.sin(angle)) and pe[t, 2 * i + 1] == pytest.approx(
                 math.cos(angle)
             )
+
+
+# positional encoding
+
+
+def np_pe(T, d):
+    t = np.arange(T)[:, None]
+    i = np.arange(d // 2)[None, :]
+    angle = t / 10000 ** (2 * i / d)
+    return np.stack([np.sin(angle), np.cos(angle)], -1).reshape(T, d)  # sin, cos interleaved
+
+
+@pytest.mark.parametrize("width,tokens,offset", [("8", 12, 3), ("2", 5, 1), ("32", 20, 7)])
+def test_positional_encoding_exercises(width, tokens, offset):
+    r = run("positional encoding", width=width, tokens=tokens, offset=offset)
+    g = exercise(r, "pe-value").given
+    assert exercise(r, "pe-value").answer == pytest.approx(np_pe(g["t"] + 1, g["d"])[g["t"], g["j"]])
+    g = exercise(r, "offset-dot").given
+    pe = np_pe(g["k"] + 1, g["d"])
+    assert exercise(r, "offset-dot").answer == pytest.approx(pe[0] @ pe[g["k"]])
+
+
+def test_positional_encoding_dot_products_depend_on_distance_only():
+    r = run("positional encoding", width="16", tokens=30, offset=5)
+    t = table(r, "PE[t] . PE[t + k]")
+    pe = np_pe(40, 16)
+    for pos, dot in zip(column(t, "t"), column(t, "PE[t] . PE[t + k]"), strict=True):
+        assert dot == pytest.approx(pe[pos] @ pe[pos + 5])
+    waves = column(table(r, "wavelength 2 pi / w_i (positions)"), "wavelength 2 pi / w_i (positions)")
+    for i, wave in enumerate(waves):  # sin(t w) repeats after 2 pi / w positions
+        assert np.sin(2 * np.pi / wave * np.arange(3)) == pytest.approx(
+            np_pe(3 + 1, 16)[:3, 2 * i], abs=1e-12
+        )
