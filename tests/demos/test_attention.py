@@ -132,3 +132,33 @@ def test_positional_encoding_dot_products_depend_on_distance_only():
         assert np.sin(2 * np.pi / wave * np.arange(3)) == pytest.approx(
             np_pe(3 + 1, 16)[:3, 2 * i], abs=1e-12
         )
+
+
+# causal mask
+
+
+@pytest.mark.parametrize("tokens,heads", [(6, "2"), (2, "1"), (11, "4")])
+def test_causal_mask_counts_and_tables(tokens, heads):
+    r = run("causal mask", tokens=tokens, heads=heads)
+    T = exercise(r, "masked-scores").given["T"]
+    assert exercise(r, "masked-scores").answer == sum(1 for i in range(T) for j in range(T) if j > i)
+    assert exercise(r, "first-row-weight").answer == pytest.approx(1.0)
+    t = table(r, "max change at 0..j-1")
+    assert column(t, "token j changed") == list(range(1, tokens))
+    assert max(column(t, "max change at 0..j-1")) < 1e-12 < min(column(t, "no mask: max change at 0..j-1"))
+    (heat,) = items(r, Heatmap)  # query 0 puts all its weight on key 0; row t has t + 1 nonzero weights
+    assert [sum(1 for w in row if w > 0) for row in heat.values] == list(range(1, tokens + 1))
+
+
+def test_masked_heads_attention_equals_prefix_runs():
+    from mlterms.demos.hand.heads import heads_attention
+
+    g = torch.Generator().manual_seed(3)
+    q, k, v = (torch.randn(1, 5, 4, generator=g, dtype=torch.float64) for _ in range(3))
+    out, _ = heads_attention(q, k, v, 2, causal_additive(5))
+    for t in range(5):  # numpy, one head at a time, over the prefix alone
+        qn, kn, vn = (a[0, : t + 1].numpy() for a in (q, k, v))
+        heads = [
+            np_softmax(qn[:, c] @ kn[:, c].T / math.sqrt(2)) @ vn[:, c] for c in (slice(0, 2), slice(2, 4))
+        ]
+        assert out[0, t].numpy() == pytest.approx(np.concatenate(heads, -1)[t], abs=1e-12)
