@@ -162,3 +162,57 @@ def test_masked_heads_attention_equals_prefix_runs():
             np_softmax(qn[:, c] @ kn[:, c].T / math.sqrt(2)) @ vn[:, c] for c in (slice(0, 2), slice(2, 4))
         ]
         assert out[0, t].numpy() == pytest.approx(np.concatenate(heads, -1)[t], abs=1e-12)
+
+
+# feed-forward network
+
+
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+def test_ffn_matches_numpy(activation):
+    from mlterms.demos.attention.feed_forward_network import ffn
+
+    rng = np.random.default_rng(1)
+    x, w1, b1, w2, b2 = (rng.normal(size=s) for s in ((2, 3, 4), (12, 4), (12,), (4, 12), (4,)))
+    z = x @ w1.T + b1
+    erf = np.vectorize(math.erf)
+    h = np.maximum(z, 0) if activation == "relu" else z * 0.5 * (1 + erf(z / math.sqrt(2)))
+    got, hidden = ffn(*(torch.tensor(a) for a in (x, w1, b1, w2, b2)), activation)
+    assert hidden.numpy() == pytest.approx(h, abs=1e-12)
+    assert got.numpy() == pytest.approx(h @ w2.T + b2, abs=1e-12)
+
+
+@pytest.mark.parametrize("expansion,tokens", [(4, 5), (1, 1), (7, 9)])
+def test_ffn_shapes_parameters_and_locality(expansion, tokens):
+    r = run("feed forward network", expansion=expansion, tokens=tokens)
+    g = exercise(r, "hidden-shape").given
+    assert (
+        tuple(exercise(r, "hidden-shape").answer)
+        == (g["B"], g["T"], g["C"] * g["e"])
+        == (2, tokens, 8 * expansion)
+    )
+    g = exercise(r, "parameters").given
+    layers = [torch.nn.Linear(g["C"], g["e"] * g["C"]), torch.nn.Linear(g["e"] * g["C"], g["C"])]
+    assert exercise(r, "parameters").answer == sum(p.numel() for layer in layers for p in layer.parameters())
+    t = table(r, "feed-forward share")
+    for width, ffn_p, attn_p in zip(
+        column(t, "C"),
+        column(t, f"feed-forward (e = {expansion})"),
+        column(t, "attention 4C^2 + 4C"),
+        strict=True,
+    ):
+        assert ffn_p == sum(
+            p.numel()
+            for p in (
+                torch.empty(width * expansion, width),
+                torch.empty(width * expansion),
+                torch.empty(width, width * expansion),
+                torch.empty(width),
+            )
+        )
+        assert (
+            attn_p == sum(p.numel() for p in torch.nn.MultiheadAttention(width, 1).parameters())
+            if width < 1000
+            else True
+        )
+    changes = column(table(r, "token"), table(r, "token").columns[1])
+    assert sum(c > 0 for c in changes) == 1  # only the changed token's output moves
