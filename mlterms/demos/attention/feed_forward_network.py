@@ -27,16 +27,18 @@ def run(r: Report, *, expansion: int, activation: str, tokens: int) -> None:
 
     d_ff = expansion * C
     act = nn.ReLU() if activation == "relu" else nn.GELU()
-    net = nn.Sequential(nn.Linear(C, d_ff), act, nn.Linear(d_ff, C)).double()
-    w = [t.detach() for t in (net[0].weight, net[0].bias, net[2].weight, net[2].bias)]
+    first, second = nn.Linear(C, d_ff).double(), nn.Linear(d_ff, C).double()
+    net = nn.Sequential(first, act, second)
+    w = [t.detach() for t in (first.weight, first.bias, second.weight, second.bias)]
     x = torch.randn(B, tokens, C, dtype=torch.float64)  # (B, T, C)
     out = by_hand(r, net, w, x, activation)
     position_wise(r, w, x, activation, out)
     parameters(r, net, expansion)
 
 
-def ffn(x, w1, b1, w2, b2, activation: str):
-    """act(x W1^T + b1) W2^T + b2 on the last axis: (..., C) -> (..., C); also the hidden (..., d_ff)."""
+def ffn(x, w, activation: str):
+    """w = (W1, b1, W2, b2): act(x W1^T + b1) W2^T + b2 on the last axis: (..., C) -> (..., C); also the hidden (..., d_ff)."""
+    w1, b1, w2, b2 = w
     z = x @ w1.T + b1  # (..., d_ff)
     gelu = 0.5 * z * (1 + (z / math.sqrt(2)).erf())  # the exact GELU: z * Phi(z), Phi the normal CDF
     h = z.clamp(min=0) if activation == "relu" else gelu
@@ -48,7 +50,7 @@ def by_hand(r: Report, net, w, x, activation: str):
     import torch.nn.functional as F
 
     s = r.section("what it computes: FFN(x) = act(x W1^T + b1) W2^T + b2")
-    out, hidden = ffn(x, *w, activation)
+    out, hidden = ffn(x, w, activation)
     T, d_ff = x.shape[1], w[0].shape[0]
     s.table(
         ["tensor", "shape"],
@@ -81,12 +83,12 @@ def position_wise(r: Report, w, x, activation: str, out) -> None:
 
     s = r.section("position-wise: every token goes through alone, with the same weights")
     T = x.shape[1]
-    alone = torch.stack([ffn(x[:, t], *w, activation)[0] for t in range(T)], dim=1)  # (B, T, C)
+    alone = torch.stack([ffn(x[:, t], w, activation)[0] for t in range(T)], dim=1)  # (B, T, C)
     r.check_close("whole sequence at once == one token at a time", out, alone, 1e-12, kind="property")
     x2 = x.clone()
     j = T // 2
     x2[:, j] = torch.randn(B, C, dtype=x.dtype)  # change one token
-    moved = (ffn(x2, *w, activation)[0] - out).abs().amax(dim=(0, 2))  # (T,)
+    moved = (ffn(x2, w, activation)[0] - out).abs().amax(dim=(0, 2))  # (T,)
     s.table(["token", "max |change| after changing token " + str(j)], [[t, moved[t]] for t in range(T)])
     s.note(
         "Changing one token changes that token's output only: the feed-forward layer never mixes "
