@@ -206,3 +206,36 @@ def test_ffn_shapes_parameters_and_locality(expansion, tokens):
         assert attn_p == sum(p.numel() for p in torch.nn.MultiheadAttention(width, 1).parameters())
     changes = column(table(r, "token"), table(r, "token").columns[1])
     assert sum(c > 0 for c in changes) == 1  # only the changed token's output moves
+
+
+# decoder
+
+
+@pytest.mark.parametrize("heads", [1, 4])
+def test_decoder_block_is_prefix_consistent_and_matches_torch(heads):
+    from mlterms.demos.hand.heads import decoder_block
+
+    torch.manual_seed(heads)
+    layer = torch.nn.TransformerDecoderLayer(
+        8, heads, 16, dropout=0.0, batch_first=True, dtype=torch.float64
+    ).eval()
+    with torch.no_grad():
+        for prm in layer.parameters():
+            prm.add_(0.2 * torch.randn_like(prm))
+    p = {k: v.detach() for k, v in layer.state_dict().items()}
+    x, mem = torch.randn(1, 6, 8, dtype=torch.float64), torch.randn(1, 3, 8, dtype=torch.float64)
+    out, _ = decoder_block(x, p, heads, mem)
+    with torch.no_grad():
+        for t in range(6):  # PyTorch on the prefix alone, no mask: there is no future in it
+            assert out[0, t].numpy() == pytest.approx(layer(x[:, : t + 1], mem)[0, t].numpy(), abs=1e-10)
+
+
+@pytest.mark.parametrize("tokens,source,heads", [(5, 4, "2"), (1, 1, "1"), (9, 2, "4")])
+def test_decoder_exercises(tokens, source, heads):
+    r = run("decoder", tokens=tokens, source=source, heads=heads)
+    g = exercise(r, "keys-seen").given
+    assert exercise(r, "keys-seen").answer == g["t"] + 1 == tokens
+    g = exercise(r, "cross-weights-shape").given
+    assert tuple(exercise(r, "cross-weights-shape").answer) == (g["B"], int(heads), tokens, source)
+    (heat,) = items(r, Heatmap)
+    assert [sum(w > 0 for w in row) for row in heat.values] == list(range(1, tokens + 1))
