@@ -239,3 +239,47 @@ def test_decoder_exercises(tokens, source, heads):
     assert tuple(exercise(r, "cross-weights-shape").answer) == (g["B"], int(heads), tokens, source)
     (heat,) = items(r, Heatmap)
     assert [sum(w > 0 for w in row) for row in heat.values] == list(range(1, tokens + 1))
+
+
+# kv cache
+
+
+def test_cached_block_token_by_token_equals_decoder_block():
+    from mlterms.demos.attention.kv_cache import cached_block
+    from mlterms.demos.hand.heads import decoder_block
+
+    torch.manual_seed(5)
+    layer = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        for prm in layer.parameters():
+            prm.add_(0.2 * torch.randn_like(prm))
+    p = {k: v.detach() for k, v in layer.state_dict().items()}
+    x = torch.randn(1, 7, 8, dtype=torch.float64)
+    cache: list = [None, None]
+    one_by_one = torch.cat([cached_block(x[:, t : t + 1], p, cache) for t in range(7)], dim=1)
+    assert one_by_one.numpy() == pytest.approx(decoder_block(x, p, 2)[0].numpy(), abs=1e-12)
+    assert tuple(cache[0].shape) == tuple(cache[1].shape) == (1, 7, 8)
+
+
+def test_kv_cache_flops_formula_small_cases():
+    from mlterms.demos.attention.kv_cache import D_FF, C, V, flops_formula
+
+    token = 2 * (3 * C * C + C * C + 2 * C * D_FF)  # q, k, v and output projections, feed-forward
+    assert flops_formula(1, 1, 1) == (token + 4 * C + 2 * C * V,) * 2  # one token: nothing to save
+    # P = 2, n = 1: recomputing sees a 2 x 2 score matrix; the cache feeds 2 tokens over 1 and 2 keys
+    assert flops_formula(2, 1, 1) == (2 * token + 4 * C * 4 + 2 * C * V, 2 * token + 4 * C * 3 + 2 * C * V)
+
+
+@pytest.mark.parametrize("prompt,new,layers", [(3, 6, 2), (1, 1, 1), (8, 16, 3)])
+def test_kv_cache_tables(prompt, new, layers):
+    r = run("kv cache", prompt=prompt, new=new, layers=layers)
+    t = table(r, "FlopCounterMode")
+    full, cached = column(t, "FlopCounterMode")
+    assert cached <= full
+    assert column(t, "cache (numbers kept)")[1] == 2 * layers * (prompt + new - 1) * 8
+    steps = table(r, "token (kv cache)")
+    assert len(steps.rows) == new and column(steps, "token (kv cache)") == column(
+        steps, "token (recompute all)"
+    )
+    g = exercise(r, "cache-numbers").given
+    assert exercise(r, "cache-numbers").answer == 2 * g["T"] * g["L"] * g["C"]
