@@ -283,3 +283,40 @@ def test_kv_cache_tables(prompt, new, layers):
     )
     g = exercise(r, "cache-numbers").given
     assert exercise(r, "cache-numbers").answer == 2 * g["T"] * g["L"] * g["C"]
+
+
+# tokenization
+
+
+def test_bpe_by_hand_on_a_tiny_corpus():
+    from mlterms.demos.hand.tokens import decode, encode, learn, words
+
+    assert words("the cat  sat") == ["the", " cat", "  ", "sat"]
+    learned, split = learn("aaab aab ab", 2)
+    # counted by hand: (a, a) 3, (a, b) 3, (' ', a) 2; a tie goes to the pair seen first
+    assert learned[0] == (("a", "a"), 3)
+    # after it: aaab -> aa a b, ' aab' -> ' ' aa b, ' ab': now (a, b) is the most frequent (2)
+    assert learned[1] == (("a", "b"), 2)
+    assert split == {"aaab": ["aa", "ab"], " aab": [" ", "aa", "b"], " ab": [" ", "ab"]}
+    merges = [p for p, _ in learned]
+    assert encode("aaaab", merges) == ["aa", "aa", "b"]  # left to right, non-overlapping
+    assert decode(encode("bb aaaa", merges)) == "bb aaaa"
+
+
+@pytest.mark.parametrize("merges", [30, 0, 5, 80])
+def test_tokenization_counts(merges):
+    from mlterms.demos.attention.tokenization import CORPUS, HELD_OUT
+    from mlterms.demos.hand.tokens import encode
+
+    r = run("tokenization", merges=merges)
+    e = exercise(r, "word-tokens")
+    pairs = [tuple(m.split("+")) for m in e.given["merges"]]
+    assert e.answer == len(encode(e.given["word"], pairs))
+    counts = dict(table(r, "count").rows)
+    assert counts["characters"] == len(HELD_OUT)
+    assert counts["tokens"] == len(encode(HELD_OUT, pairs))
+    if merges == 0:
+        assert counts["tokens"] == len(HELD_OUT)
+    sizes = dict(table(r, "size").rows)
+    assert sizes["base characters"] == len(set(CORPUS))
+    assert sizes["total"] == len(set(CORPUS) | {a + b for a, b in pairs})  # every merge makes a new token
