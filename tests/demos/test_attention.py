@@ -261,6 +261,17 @@ def test_cached_block_token_by_token_equals_decoder_block():
     assert tuple(cache[0].shape) == tuple(cache[1].shape) == (1, 7, 8)
 
 
+def test_matmul_counter_against_flop_counter_mode():
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from mlterms.demos.attention.kv_cache import matmul_counter
+
+    a, b, c = torch.randn(2, 3, 5, 4), torch.randn(2, 3, 4, 6), torch.randn(7, 4)
+    with matmul_counter() as mine, FlopCounterMode(display=False) as ref:
+        a @ b, torch.matmul(c, b[0, 0]), a @ c.T  # broadcast batch, plain 2-D, a 4-D times a 2-D
+    assert mine.flops == ref.get_total_flops() == 2 * (2 * 3 * 5 * 6 * 4 + 7 * 6 * 4 + 2 * 3 * 5 * 7 * 4)
+
+
 def test_kv_cache_flops_formula_small_cases():
     from mlterms.demos.attention.kv_cache import D_FF, C, V, flops_formula
 
@@ -273,8 +284,8 @@ def test_kv_cache_flops_formula_small_cases():
 @pytest.mark.parametrize("prompt,new,layers", [(3, 6, 2), (1, 1, 1), (8, 16, 3)])
 def test_kv_cache_tables(prompt, new, layers):
     r = run("kv cache", prompt=prompt, new=new, layers=layers)
-    t = table(r, "FlopCounterMode")
-    full, cached = column(t, "FlopCounterMode")
+    t = table(r, "FLOPs counted")
+    full, cached = column(t, "FLOPs counted")
     assert cached <= full
     assert column(t, "cache (numbers kept)")[1] == 2 * layers * (prompt + new - 1) * 8
     steps = table(r, "token (kv cache)")
