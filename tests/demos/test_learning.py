@@ -1,0 +1,101 @@
+"""The ways-of-learning demos, recomputed independently: numpy, closed forms, a second method."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from mlterms.demos.hand import learning as hand
+from mlterms.demos.learning import supervised_learning
+
+from .util import column, exercise, run, table
+
+f64 = torch.float64
+
+
+def np_softmax(z):
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def np_log_softmax(z):
+    z = z - z.max(-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(-1, keepdims=True))
+
+
+# --- hand/learning.py ------------------------------------------------------------------------------
+
+
+def test_ridge_matches_numpy_and_lstsq_on_an_augmented_system():
+    rng = np.random.default_rng(0)
+    x, t = rng.normal(size=(12, 4)), rng.normal(size=(12, 2))
+    got = hand.ridge(torch.tensor(x), torch.tensor(t), 0.7).numpy()
+    stacked = np.vstack([x, math.sqrt(0.7) * np.eye(4)])  # ridge = least squares with sqrt(lam) I rows
+    want = np.linalg.lstsq(stacked, np.vstack([t, np.zeros((4, 2))]), rcond=None)[0]
+    assert got == pytest.approx(want, abs=1e-10)
+
+
+def test_class_means_one_hot_accuracy_and_bias_column():
+    emb = torch.tensor([[1.0, 0.0], [3.0, 2.0], [5.0, 5.0], [0.0, 1.0]], dtype=f64)
+    y = torch.tensor([0, 0, 2, 1])
+    assert hand.class_means(emb, y, 3).tolist() == [[2.0, 1.0], [0.0, 1.0], [5.0, 5.0]]
+    assert hand.one_hot(y, 3, f64).tolist() == [[1, 0, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]]
+    assert hand.accuracy(torch.tensor([[2.0, 1.0], [0.0, 3.0], [1.0, 0.0]]), torch.tensor([0, 1, 1])) == 2 / 3
+    assert hand.with_bias(emb)[:, 2].tolist() == [1.0] * 4
+
+
+def test_info_nce_matches_numpy():
+    rng = np.random.default_rng(1)
+    z1, z2 = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    z1, z2 = (z / np.linalg.norm(z, axis=1, keepdims=True) for z in (z1, z2))
+    logits = z1 @ z2.T / 0.2
+    want = -np.diag(np_log_softmax(logits)).mean()
+    assert hand.info_nce(torch.tensor(z1), torch.tensor(z2), 0.2).item() == pytest.approx(want, abs=1e-12)
+
+
+def test_observe_puts_the_codes_in_the_signal_directions():
+    torch.manual_seed(0)
+    rot = torch.linalg.qr(torch.randn(6, 6, dtype=f64))[0]
+    codes = torch.tensor([[5.0, 0.0], [-5.0, 1.0]], dtype=f64)
+    x, y = hand.observe(codes, 400, rot, spread=0.1, nuisance=3.0)
+    inside = (x @ rot).numpy()  # undo the rotation
+    assert y.tolist() == [0] * 400 + [1] * 400
+    assert inside[:400, :2].mean(0) == pytest.approx([5.0, 0.0], abs=0.02)
+    assert inside[400:, :2].std(0) == pytest.approx([0.1, 0.1], rel=0.1)
+    assert inside[:, 2:].std(0) == pytest.approx([3.0] * 4, rel=0.1)
+
+
+# --- supervised learning -------------------------------------------------------------------------
+
+
+def test_batched_fits_are_independent_softmax_regressions():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(20, 2))
+    labels = rng.integers(0, 3, size=(2, 20))
+    w, b, losses = supervised_learning.fit(torch.tensor(x), torch.tensor(labels))
+    for s in range(2):  # gradient descent in numpy, one fit at a time
+        ws, bs, onehot = np.zeros((2, 3)), np.zeros(3), np.eye(3)[labels[s]]
+        for step in range(supervised_learning.STEPS):
+            p = np_softmax(x @ ws + bs)
+            if s == 0:
+                assert losses[step] == pytest.approx(-np.log(p[np.arange(20), labels[s]]).mean())
+            ws, bs = (
+                ws - supervised_learning.LR * x.T @ (p - onehot) / 20,
+                bs - supervised_learning.LR * (p - onehot).mean(0),
+            )
+        assert w[s].numpy() == pytest.approx(ws, abs=1e-10) and b[s, 0].numpy() == pytest.approx(
+            bs, abs=1e-10
+        )
+
+
+def test_supervised_report_and_exercise():
+    report = run("supervised learning", 3, n=40)
+    ex = exercise(report, "predict-class")
+    g = ex.given
+    assert ex.answer == int(np.argmax(np.array(g["x"]) @ np.array(g["W"]) + np.array(g["b"])))
+    t = table(report, "held-out accuracy")
+    true_acc, shuffled, majority = column(t, "held-out accuracy")
+    assert 0.2 <= majority <= 0.5 and true_acc > 0.8  # three balanced, well-separated classes
