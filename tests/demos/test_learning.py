@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from mlterms.demos.hand import learning as hand
-from mlterms.demos.learning import supervised_learning
+from mlterms.demos.learning import reinforcement_learning, supervised_learning
 
 from .util import column, exercise, run, table
 
@@ -99,3 +99,38 @@ def test_supervised_report_and_exercise():
     t = table(report, "held-out accuracy")
     true_acc, shuffled, majority = column(t, "held-out accuracy")
     assert 0.2 <= majority <= 0.5 and true_acc > 0.8  # three balanced, well-separated classes
+
+
+# --- reinforcement learning ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("gamma", [0.5, 0.9])
+def test_value_iteration_reaches_the_closed_form_q_star(gamma):
+    q, history = reinforcement_learning.value_iteration(gamma, 6)
+    v = [gamma ** (2 - s) for s in range(3)] + [0.0]  # the reward 1 arrives 3 - s moves from s
+    for s in range(3):
+        assert q[s].tolist() == pytest.approx([gamma * v[max(0, s - 1)], gamma * v[s + 1] if s < 2 else 1.0])
+    for k, vk in enumerate(history):  # after k sweeps from 0, only the states within k moves know the goal
+        assert vk[:3].tolist() == pytest.approx([v[s] if 3 - s <= k else 0.0 for s in range(3)])
+
+
+def test_rl_report_sweeps_returns_and_exercises():
+    report = run("reinforcement learning", 2, gamma=0.8, episodes=200)
+    sweeps = table(report, "max |V_k - V*|")
+    assert column(sweeps, "max |V_k - V*|") == pytest.approx([1.0, 0.8, 0.8**2, 0.0])  # V* = (g^2, g, 1)
+    returns = table(report, "mean discounted return from a random start")
+    assert returns.rows[0][1] == pytest.approx((0.8**2 + 0.8 + 1) / 3)
+    assert 0.0 < returns.rows[1][1] < returns.rows[0][1]
+    assert exercise(report, "value-of-the-start").answer == pytest.approx(0.8**2)
+    g = exercise(report, "q-update").given
+    assert exercise(report, "q-update").answer == pytest.approx(
+        g["q"] + 0.5 * (g["r"] + g["gamma"] * g["m"] - g["q"])
+    )
+
+
+def test_q_learning_learns_q_star_from_samples():
+    torch.manual_seed(5)
+    q, returns = reinforcement_learning.q_learning(0.9, 300)
+    assert len(returns) == 300 and q[:3].numpy() == pytest.approx(
+        np.array([[0.729, 0.81], [0.729, 0.9], [0.81, 1.0]]), abs=1e-3
+    )
