@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from mlterms.demos.hand import learning as hand
-from mlterms.demos.learning import reinforcement_learning, supervised_learning
+from mlterms.demos.learning import contrastive_learning, reinforcement_learning, supervised_learning
 
 from .util import column, exercise, run, table
 
@@ -134,3 +134,34 @@ def test_q_learning_learns_q_star_from_samples():
     assert len(returns) == 300 and q[:3].numpy() == pytest.approx(
         np.array([[0.729, 0.81], [0.729, 0.9], [0.81, 1.0]]), abs=1e-3
     )
+
+
+# --- contrastive learning --------------------------------------------------------------------------
+
+
+def test_views_share_the_content_and_not_the_nuisance():
+    torch.manual_seed(0)
+    rot = torch.linalg.qr(torch.randn(8, 8))[0]
+    content = torch.randn(2000, 3)
+    a, b = (
+        v @ rot for v in contrastive_learning.views(content, rot)
+    )  # back in (content, nuisance) coordinates
+    c = np.corrcoef(a.T.numpy(), b.T.numpy())[:8, 8:].diagonal()
+    assert c[:3] == pytest.approx([1.0] * 3, abs=0.02) and np.abs(c[3:]).max() < 0.1
+
+
+def test_retrieval_counts_partners_and_the_cosine_gap():
+    x = torch.eye(4, 8)  # input i is the unit vector e_i: with W = I the partners match exactly
+    w = torch.eye(4, 8)
+    acc, gap = contrastive_learning.retrieval(w, x, x)
+    assert acc == 1.0 and gap == pytest.approx(1.0)  # cos 1 on the diagonal, 0 off it
+    acc, _ = contrastive_learning.retrieval(w, x, x.roll(1, 0))
+    assert acc == 0.0
+
+
+def test_contrastive_report_and_exercises():
+    report = run("contrastive learning", 1, tau=0.5)
+    assert exercise(report, "chance-loss").answer == pytest.approx(math.log(contrastive_learning.BATCH))
+    ex = exercise(report, "two-pair-loss")
+    s = np.array(ex.given["s"]) / ex.given["tau"]
+    assert ex.answer == pytest.approx(-np.diag(np_log_softmax(s)).mean(), abs=1e-6)
