@@ -9,7 +9,12 @@ import pytest
 import torch
 
 from mlterms.demos.hand import learning as hand
-from mlterms.demos.learning import contrastive_learning, reinforcement_learning, supervised_learning
+from mlterms.demos.learning import (
+    contrastive_learning,
+    low_rank_adaptation,
+    reinforcement_learning,
+    supervised_learning,
+)
 
 from .util import column, exercise, run, table
 
@@ -165,3 +170,32 @@ def test_contrastive_report_and_exercises():
     ex = exercise(report, "two-pair-loss")
     s = np.array(ex.given["s"]) / ex.given["tau"]
     assert ex.answer == pytest.approx(-np.diag(np_log_softmax(s)).mean(), abs=1e-6)
+
+
+# --- low-rank adaptation ---------------------------------------------------------------------------
+
+
+def test_lora_forward_is_the_merged_linear_map():
+    rng = np.random.default_rng(4)
+    x, w0, a, b = (
+        rng.normal(size=(5, 6)),
+        rng.normal(size=(3, 6)),
+        rng.normal(size=(2, 6)),
+        rng.normal(size=(3, 2)),
+    )
+    got = low_rank_adaptation.lora_forward(*(torch.tensor(v) for v in (x, w0, a, b)), 0.5)
+    assert got.numpy() == pytest.approx(x @ (w0 + 0.5 * b @ a).T, abs=1e-12)
+
+
+@pytest.mark.parametrize("rank", [1, 3])
+def test_lora_report_counts_and_errors(rank):
+    report = run("low rank adaptation", 0, rank=rank)
+    counts = table(report, "parameters")
+    m = low_rank_adaptation
+    assert column(counts, "parameters") == [m.OUT * m.IN, rank * (m.OUT + m.IN)]
+    frozen, lora, full = column(table(report, "held-out MSE"), "held-out MSE")
+    assert lora < frozen and full < frozen
+    ex = exercise(report, "lora-parameters")
+    g = ex.given
+    assert ex.answer == g["r"] * (g["in"] + g["out"]) == 65536
+    assert exercise(report, "lora-fraction").answer == pytest.approx(65536 / 4096**2)
