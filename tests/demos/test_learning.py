@@ -12,6 +12,7 @@ from mlterms.demos.hand import learning as hand
 from mlterms.demos.learning import (
     contrastive_learning,
     low_rank_adaptation,
+    quantization,
     reinforcement_learning,
     supervised_learning,
 )
@@ -199,3 +200,33 @@ def test_lora_report_counts_and_errors(rank):
     g = ex.given
     assert ex.answer == g["r"] * (g["in"] + g["out"]) == 65536
     assert exercise(report, "lora-fraction").answer == pytest.approx(65536 / 4096**2)
+
+
+# --- quantization ----------------------------------------------------------------------------------
+
+
+def test_quantize_matches_numpy_rounding_and_clamps():
+    w = torch.tensor([[0.5, -0.26, 0.1, 2.0], [0.04, 0.0, -0.3, 0.02]])
+    scale = quantization.symmetric_scale(w)
+    assert scale.item() == pytest.approx(2.0 / 127.5)
+    q, w_hat = quantization.quantize(w, scale)
+    want = np.clip(np.round(w.numpy() / (2.0 / 127.5)), -128, 127)
+    assert q.numpy() == pytest.approx(want) and q[0, 3] == 127  # 127.5 rounds to 128, clamped
+    rows = quantization.symmetric_scale(w, dim=1)
+    assert rows[:, 0].tolist() == pytest.approx([2.0 / 127.5, 0.3 / 127.5])
+    _, w_row = quantization.quantize(w, rows)
+    assert np.abs(w_row.numpy() - w.numpy())[1].max() <= 0.3 / 255 + 1e-7  # half of row 1's small scale
+
+
+def test_quantization_report_bytes_errors_and_exercises():
+    report = run("quantization", 2, outlier=50.0)
+    n = quantization.OUT * quantization.IN
+    assert column(table(report, "bytes"), "bytes") == [4 * n, n + 4]
+    per_tensor, per_row = column(table(report, "relative RMS error of the layer's outputs"),
+                                 "relative RMS error of the layer's outputs")  # fmt: skip
+    assert per_row < per_tensor
+    ex = exercise(report, "int8-scale")
+    assert ex.answer == pytest.approx(ex.given["max_abs"] / 127.5)
+    rt = exercise(report, "round-trip").given
+    assert exercise(report, "round-trip").answer == pytest.approx(round(rt["v"] / rt["scale"]) * rt["scale"])
+    assert abs(exercise(report, "round-trip").answer - rt["v"]) <= rt["scale"] / 2 + 1e-9
