@@ -12,6 +12,7 @@ from mlterms.demos.hand import learning as hand
 from mlterms.demos.learning import (
     contrastive_learning,
     low_rank_adaptation,
+    pruning,
     quantization,
     reinforcement_learning,
     supervised_learning,
@@ -230,3 +231,33 @@ def test_quantization_report_bytes_errors_and_exercises():
     rt = exercise(report, "round-trip").given
     assert exercise(report, "round-trip").answer == pytest.approx(round(rt["v"] / rt["scale"]) * rt["scale"])
     assert abs(exercise(report, "round-trip").answer - rt["v"]) <= rt["scale"] / 2 + 1e-9
+
+
+# --- pruning ---------------------------------------------------------------------------------------
+
+
+def test_magnitude_mask_keeps_the_largest():
+    w = torch.tensor([[0.3, -2.0, 0.05, 1.0], [-0.2, 0.0, 0.7, -0.01]])
+    mask = pruning.magnitude_mask(w, 0.5)  # 4 of 8 go: 0.0, -0.01, 0.05, -0.2
+    assert mask.tolist() == [[1, 1, 0, 1], [0, 0, 1, 0]]
+    assert pruning.magnitude_mask(w, 0.3).sum() == 8 - round(0.3 * 8)
+    assert pruning.random_mask(w, 0.75).sum() == 2
+
+
+def test_r2_against_numpy():
+    rng = np.random.default_rng(5)
+    y, pred = rng.normal(size=(50, 1)), rng.normal(size=(50, 1))
+    want = 1 - ((pred - y) ** 2).mean() / ((y - y.mean()) ** 2).mean()
+    assert pruning.r2(torch.tensor(pred), torch.tensor(y)) == pytest.approx(want)
+
+
+def test_pruning_report_counts_sweep_and_exercises():
+    report = run("pruning", 1, amount=0.6)
+    assert column(table(report, "count"), "count") == [64, round(0.6 * 64)]
+    sweep = table(report, "R^2 by magnitude")
+    by_size = column(sweep, "R^2 by magnitude")
+    assert column(sweep, "removed") == ["25%", "50%", "60%", "75%", "90%", "97%"]
+    assert all(a >= b - 1e-6 for a, b in zip(by_size, by_size[1:], strict=False))  # more removed, worse fit
+    assert exercise(report, "zeros").answer == 300
+    w = np.abs(np.array(exercise(report, "which-survive").given["w"]))
+    assert exercise(report, "which-survive").answer == sorted(np.argsort(w)[2:].tolist())
