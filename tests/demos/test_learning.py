@@ -256,7 +256,7 @@ def test_pruning_report_counts_sweep_and_exercises():
     assert column(table(report, "count"), "count") == [64, round(0.6 * 64)]
     sweep = table(report, "R^2 by magnitude")
     by_size = column(sweep, "R^2 by magnitude")
-    assert column(sweep, "removed") == ["25%", "50%", "60%", "75%", "90%", "97%"]
+    assert column(sweep, "removed") == ["25.0%", "50.0%", "60.0%", "75.0%", "90.0%", "97.0%"]
     assert all(a >= b - 1e-6 for a, b in zip(by_size, by_size[1:], strict=False))  # more removed, worse fit
     assert exercise(report, "zeros").answer == 300
     w = np.abs(np.array(exercise(report, "which-survive").given["w"]))

@@ -70,25 +70,26 @@ def run(r: Report, *, amount: float) -> None:
     s.table(["weights", "count"], [["total", FEATURES], ["zero after pruning", zeros]])
 
     s = r.section("2. held-out fit as more is removed: by magnitude vs at random")
-    rows = []
+    sweep: dict[float, tuple[float, float]] = {}  # fraction removed: (R^2 by magnitude, R^2 at random)
     for p in sorted({*SWEEP, amount}):
         by_size = r2(x_test @ (trained * magnitude_mask(trained, p)).T, y_test)
         at_random = sum(r2(x_test @ (trained * random_mask(trained, p)).T, y_test) for _ in range(5)) / 5
-        rows.append([f"{p:.0%}", by_size, at_random])
+        sweep[p] = (by_size, at_random)
+    rows = [[f"{p:.1%}", *v] for p, v in sweep.items()]
     s.table(
         ["removed", "R^2 by magnitude", "R^2 random (mean of 5)"],
         rows,
         title="1000 held-out points (R^2 1 = perfect)",
     )
-    s.plot("held-out R^2 against the fraction removed", [float(row[0][:-1]) / 100 for row in rows],
-           magnitude=[row[1] for row in rows], random=[row[2] for row in rows])  # fmt: skip
+    s.plot("held-out R^2 against the fraction removed", list(sweep),
+           magnitude=[v[0] for v in sweep.values()], random=[v[1] for v in sweep.values()])  # fmt: skip
     s.note("Most of this model's output comes from a few large weights, so removing the many small ones costs "
            "little at first: accuracy degrades gracefully, then falls as the important weights go. Real pruning is "
            "usually followed by some fine-tuning, and removing whole rows or channels (structured pruning) is what "
            "speeds up dense hardware. Quantization and distilling are other ways to shrink a model.")  # fmt: skip
     with torch.no_grad():
         full, pruned = r2(x_test @ trained.T, y_test), r2(layer(x_test), y_test)
-    at_random = next(row[2] for row in rows if row[0] == f"{amount:.0%}")
+    at_random = sweep[amount][1]
     r.effect("magnitude pruning keeps more held-out accuracy than random pruning", pruned > at_random,
              f"R^2 {pruned:.3f} vs {at_random:.3f}")  # fmt: skip
     r.effect(f"removing {amount:.0%} of the weights costs less than 0.05 of held-out R^2", full - pruned < 0.05,
