@@ -11,6 +11,7 @@ import torch
 from mlterms.demos.hand import learning as hand
 from mlterms.demos.learning import (
     contrastive_learning,
+    few_shot_learning,
     low_rank_adaptation,
     pruning,
     quantization,
@@ -261,3 +262,22 @@ def test_pruning_report_counts_sweep_and_exercises():
     assert exercise(report, "zeros").answer == 300
     w = np.abs(np.array(exercise(report, "which-survive").given["w"]))
     assert exercise(report, "which-survive").answer == sorted(np.argsort(w)[2:].tolist())
+
+
+# --- few-shot learning -----------------------------------------------------------------------------
+
+
+def test_episode_with_the_identity_embedding_scores_the_raw_input_twice():
+    torch.manual_seed(3)
+    rot = torch.linalg.qr(torch.randn(12, 12, dtype=f64))[0]
+    in_embedding, raw = few_shot_learning.episode(lambda v: v, rot, 4)
+    assert in_embedding == raw and 0.0 <= raw <= 1.0
+
+
+def test_few_shot_report_table_and_exercises():
+    report = run("few shot learning", 2, shots=8)
+    t = table(report, "shots per class")
+    assert column(t, "shots per class") == [1, 8] and column(t, "chance") == [0.2, 0.2]
+    ex = exercise(report, "prototype")
+    assert ex.answer == pytest.approx(np.array(ex.given["examples"]).mean(0).tolist())
+    assert exercise(report, "labelled-examples").answer == 40
