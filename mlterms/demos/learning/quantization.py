@@ -55,7 +55,8 @@ def run(r: Report, *, outlier: float) -> None:
     fake = torch.fake_quantize_per_tensor_affine(w, float(scale), int(ref_zero[0]), QMIN, QMAX)
     r.check_close("round trip by hand == torch.fake_quantize_per_tensor_affine", w_hat, fake, atol=1e-7)
     err = (w - w_hat).abs()
-    r.check("every weight is within scale / 2 of its original", bool((err <= scale / 2 * (1 + 1e-5)).all()),
+    slack = 1e-6 * float(w.abs().max())  # a few float32 roundings of the largest weight: it sits on the tie
+    r.check("every weight is within scale / 2 of its original", bool((err <= scale / 2 + slack).all()),
             f"max {float(err.max()):.2e} <= {float(scale) / 2:.2e}", kind="property")  # fmt: skip
     r.check("the codes are whole numbers in [-128, 127]", bool((q == q.round()).all() and q.min() >= QMIN and q.max() <= QMAX),
             kind="property")  # fmt: skip
