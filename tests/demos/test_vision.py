@@ -1,0 +1,132 @@
+"""The vision demos and their by-hand helpers, recomputed with numpy loops and closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mlterms.demos.hand.vision import (
+    conv2d_nchw,
+    conv_out,
+    conv_transpose2d_nchw,
+    conv_transpose_out,
+    ece,
+    fit_softmax,
+    receptive_fields,
+    support,
+)
+
+from .util import column, exercise, run, table, tensor
+
+# -- the shared by-hand helpers -----------------------------------------------------------------
+
+
+def numpy_conv(x, w, stride, padding, dilation, groups):
+    """The definition, one output number at a time."""
+    N, C, H, W = x.shape
+    C_out, C_g, k, _ = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    H_out = (H + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+    W_out = (W + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+    out = np.zeros((N, C_out, H_out, W_out))
+    per_group = C_out // groups
+    for n in range(N):
+        for o in range(C_out):
+            chans = range((o // per_group) * C_g, (o // per_group + 1) * C_g)
+            for i in range(H_out):
+                for j in range(W_out):
+                    for ci, c in enumerate(chans):
+                        for a in range(k):
+                            for b in range(k):
+                                pixel = xp[n, c, i * stride + a * dilation, j * stride + b * dilation]
+                                out[n, o, i, j] += pixel * w[o, ci, a, b]
+    return out
+
+
+@pytest.mark.parametrize(
+    "C, C_out, groups, k, stride, padding, dilation",
+    [(4, 6, 2, 3, 2, 1, 2), (3, 3, 3, 3, 1, 0, 1), (2, 4, 1, 2, 3, 2, 3), (1, 2, 1, 1, 1, 0, 1)],
+)
+def test_conv2d_nchw_is_the_definition(C, C_out, groups, k, stride, padding, dilation):
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=(2, C, 8, 9)), rng.normal(size=(C_out, C // groups, k, k))
+    got = conv2d_nchw(torch.tensor(x), torch.tensor(w), stride, padding, dilation, groups).numpy()
+    np.testing.assert_allclose(got, numpy_conv(x, w, stride, padding, dilation, groups), atol=1e-12)
+    assert got.shape[2] == conv_out(8, k, stride, padding, dilation)
+
+
+def test_conv_transpose2d_nchw_is_the_adjoint_of_the_conv():
+    rng = np.random.default_rng(1)
+    for stride, padding, k in [(1, 0, 3), (2, 1, 3), (3, 0, 2), (2, 1, 4), (3, 2, 3)]:
+        x = torch.tensor(rng.normal(size=(1, 2, 7, 7)))
+        w = torch.tensor(rng.normal(size=(3, 2, k, k)))  # the conv's (C_out, C_in, k, k)
+        y = torch.tensor(rng.normal(size=conv2d_nchw(x, w, stride, padding).shape))
+        op = (7 + 2 * padding - k) % stride  # the input rows the conv's last window did not reach
+        xt = conv_transpose2d_nchw(y, w, stride, padding, op)  # the same w, read as (C_in, C_out, k, k)
+        assert xt.shape == x.shape
+        assert float((y * conv2d_nchw(x, w, stride, padding)).sum()) == pytest.approx(float((x * xt).sum()))
+        assert xt.shape[2] == conv_transpose_out(y.shape[2], k, stride, padding, op)
+
+
+def test_receptive_fields_closed_forms():
+    assert receptive_fields([(3, 1, 1)] * 4) == [3, 5, 7, 9]  # 1 + 2L
+    assert receptive_fields([(3, 1, 2**i) for i in range(4)]) == [3, 7, 15, 31]  # 2^(L+1) - 1
+    assert receptive_fields([(2, 2, 1)] * 3) == [2, 4, 8]  # non-overlapping 2x2, stride 2: 2^L
+    assert receptive_fields([(5, 2, 1), (3, 1, 1)]) == [5, 9]  # the 3x3 taps are 2 input pixels apart
+
+
+def test_support_is_the_bounding_box_of_the_nonzeros():
+    g = torch.zeros(6, 7)
+    assert support(g) == (0, 0)
+    g[1, 2], g[4, 2], g[3, 5] = 1.0, -2.0, 0.5
+    assert support(g) == (4, 4)
+
+
+def test_fit_softmax_follows_the_autograd_gradient():
+    rng = np.random.default_rng(2)
+    X = torch.tensor(rng.normal(size=(5, 3)))
+    T = torch.softmax(torch.tensor(rng.normal(size=(5, 4))), dim=1)
+    W, b = fit_softmax(X, T, steps=1, lr=1.0, wd=0.3)
+    W0 = torch.zeros(3, 4, dtype=torch.float64, requires_grad=True)
+    b0 = torch.zeros(4, dtype=torch.float64, requires_grad=True)
+    F.cross_entropy(X @ W0 + b0, T).backward()  # the wd term has no gradient at W = 0
+    np.testing.assert_allclose(W.numpy(), -W0.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(b.numpy(), -b0.grad.numpy(), atol=1e-12)
+    W2, _ = fit_softmax(X, T, steps=2, lr=1.0, wd=0.3)
+    W1 = W.clone().requires_grad_()
+    loss = F.cross_entropy(X @ W1 + b, T) + 0.15 * (W1**2).sum()
+    loss.backward()
+    np.testing.assert_allclose(W2.numpy(), (W - W1.grad).numpy(), atol=1e-12)
+
+
+def test_ece_on_a_hand_count():
+    probs = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.45, 0.55]], dtype=torch.float64)
+    labels = torch.tensor([0, 1, 1, 1])
+    # bins of 0.1: {0.9}, {0.8}, {0.7}, {0.55}: accuracy 1, 0, 1, 1 against those confidences
+    want = (abs(1 - 0.9) + abs(0 - 0.8) + abs(1 - 0.7) + abs(1 - 0.55)) / 4
+    assert ece(probs, labels) == pytest.approx(want)
+
+
+# -- global average pooling ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed, knobs", [(0, {}), (3, {"size": 3, "channels": 5})])
+def test_gap_is_the_mean_of_each_map(seed, knobs):
+    report = run("global average pooling", seed, **knobs)
+    x = np.array(tensor(report, "input x (N, C, H, W), image 0, channel 0").values)
+    pooled = np.array(tensor(report, "pooled (N, C)").values)
+    assert pooled[0, 0] == pytest.approx(x.mean())
+    assert list(pooled.shape) == exercise(report, "pooled-shape").answer
+
+
+def test_gap_head_weights_against_the_flatten_head():
+    report = run("global average pooling", 1, size=5, channels=4)
+    t = table(report, "flatten head weights")
+    for maps, weights in zip(column(t, "feature maps"), column(t, "flatten head weights"), strict=True):
+        C, H, W = (int(n) for n in maps.split("x"))
+        assert weights == C * H * W * 10 + 10
+    e = exercise(report, "head-weights")
+    C, classes = e.given["maps (C, H, W)"][0], e.given["classes"]
+    assert e.answer == C * classes + classes == 50
