@@ -130,3 +130,39 @@ def test_gap_head_weights_against_the_flatten_head():
     e = exercise(report, "head-weights")
     C, classes = e.given["maps (C, H, W)"][0], e.given["classes"]
     assert e.answer == C * classes + classes == 50
+
+
+# -- transposed convolution ----------------------------------------------------------------------
+
+
+def numpy_stamps(y, w, stride, padding):
+    """Each input pixel adds w * pixel at (i s, j s), then the padding is cut from the borders."""
+    n, k = y.shape[0], w.shape[0]
+    out = np.zeros(((n - 1) * stride + k,) * 2)
+    for i in range(n):
+        for j in range(n):
+            out[i * stride : i * stride + k, j * stride : j * stride + k] += y[i, j] * w
+    return out[padding : out.shape[0] - padding, padding : out.shape[1] - padding]
+
+
+@pytest.mark.parametrize("seed, knobs", [(0, {}), (2, {"stride": 3, "kernel": 2, "padding": 1, "size": 4})])
+def test_transposed_convolution_output_is_the_sum_of_stamps(seed, knobs):
+    report = run("transposed convolution", seed, **knobs)
+    y = np.array(tensor(report, "input y").values)
+    w = np.array(tensor(report, "kernel w").values)
+    e = exercise(report, "output-size")
+    out = np.array(tensor(report, f"output ({e.answer}x{e.answer})").values)
+    np.testing.assert_allclose(out, numpy_stamps(y, w, e.given["stride"], e.given["padding"]), atol=1e-12)
+    g = e.given
+    assert e.answer == (g["input H"] - 1) * g["stride"] - 2 * g["padding"] + g["kernel"]
+
+
+@pytest.mark.parametrize("stride, kernel", [(2, 3), (2, 4), (3, 2), (1, 3)])
+def test_transposed_convolution_overlap_counts(stride, kernel):
+    report = run("transposed convolution", 0, stride=stride, kernel=kernel)
+    heat = [it for s in report.sections for it in s.items if getattr(it, "kind", "") == "heatmap"][0]
+    count = np.array(heat.values)
+    np.testing.assert_array_equal(count, numpy_stamps(np.ones((4, 4)), np.ones((kernel, kernel)), stride, 0))
+    assert (
+        exercise(report, "most-stamps").answer == (-(-kernel // stride)) ** 2 == count.max()
+    )  # ceil(k / s) per axis
