@@ -166,3 +166,40 @@ def test_transposed_convolution_overlap_counts(stride, kernel):
     assert (
         exercise(report, "most-stamps").answer == (-(-kernel // stride)) ** 2 == count.max()
     )  # ceil(k / s) per axis
+
+
+# -- dilated convolution -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed, knobs", [(0, {}), (1, {"dilation": 3, "kernel": 2, "size": 10})])
+def test_dilated_kernel_has_its_weights_d_apart(seed, knobs):
+    report = run("dilated convolution", seed, **knobs)
+    e = exercise(report, "span")
+    d, k = e.given["dilation"], e.given["kernel"]
+    sparse = np.array(tensor(report, "kernel (out 0, in 0) with its zeros").values)
+    assert sparse.shape == (e.answer, e.answer) == (d * (k - 1) + 1,) * 2
+    taps = np.zeros_like(sparse, dtype=bool)
+    taps[::d, ::d] = True
+    assert np.all(sparse[~taps] == 0) and np.count_nonzero(sparse[taps]) == k * k
+    out = np.array(tensor(report, "output channel 0").values)
+    assert out.shape[0] == knobs.get("size", 9) - d * (k - 1)
+
+
+def test_dilated_stacks_field_and_holes():
+    report = run("dilated convolution", 2)
+    t = table(report, "receptive field by formula")
+    for dilations, rf, measured, read in zip(
+        column(t, "dilations"), column(t, "receptive field by formula"), column(t, "measured (gradient support)"),
+        column(t, "pixels read"), strict=True,
+    ):  # fmt: skip
+        ds = [int(d) for d in dilations.strip("()").split(",")]
+        assert rf == 1 + 2 * sum(ds) and measured == f"{rf}x{rf}"
+        if len(set(ds)) == 1:  # a 3x3 stack at one dilation d reads offsets that are multiples of d
+            assert read == (2 * len(ds) + 1) ** 2
+    grid = np.array(
+        tensor(report, "(2, 2, 2): input pixels that reach the centre output (1) or not (0)").values
+    )
+    want = np.zeros((13, 13), dtype=int)
+    want[::2, ::2] = 1
+    np.testing.assert_array_equal(grid, want)
+    assert exercise(report, "stack-field").answer == 15
