@@ -203,3 +203,32 @@ def test_dilated_stacks_field_and_holes():
     want[::2, ::2] = 1
     np.testing.assert_array_equal(grid, want)
     assert exercise(report, "stack-field").answer == 15
+
+
+# -- receptive field -----------------------------------------------------------------------------
+
+
+def plot(report, title):
+    found = [it for s in report.sections for it in s.items if getattr(it, "title", None) == title]
+    assert len(found) == 1
+    return found[0]
+
+
+@pytest.mark.parametrize("knobs", [{}, {"layers": 4, "kernel": 2, "stride": 2}, {"layers": 2, "kernel": 5}])
+def test_receptive_field_closed_form(knobs):
+    report = run("receptive field", 0, **knobs)
+    L, k, s = knobs.get("layers", 3), knobs.get("kernel", 3), knobs.get("stride", 1)
+    t = table(report, "field by formula")
+    for layer, field, measured in zip(
+        column(t, "layer"), column(t, "field by formula"), column(t, "measured"), strict=True
+    ):
+        want = 1 + (k - 1) * (layer if s == 1 else (s**layer - 1) // (s - 1))  # 1 + (k-1)(1 + s + ... )
+        assert field == want and measured == f"{want}x{want}"
+    assert exercise(report, "field").answer == 1 + (k - 1) * (L if s == 1 else (s**L - 1) // (s - 1))
+    assert exercise(report, "layers-for-11").answer == 5  # 1 + 2 * 5 = 11
+
+
+def test_effective_field_counts_paths():
+    report = run("receptive field", 0)  # three 3x3 box layers: (1 + z + z^2)^3 = 1 3 6 7 6 3 1
+    share = plot(report, "share of the gradient along the centre row").series["share"]
+    assert share == pytest.approx(np.array([1, 3, 6, 7, 6, 3, 1]) / 27)
