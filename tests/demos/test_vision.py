@@ -18,7 +18,7 @@ from mlterms.demos.hand.vision import (
     support,
 )
 
-from .util import column, exercise, run, table, tensor
+from .util import column, exercise, run, scalar, table, tensor
 
 # -- the shared by-hand helpers -----------------------------------------------------------------
 
@@ -232,3 +232,27 @@ def test_effective_field_counts_paths():
     report = run("receptive field", 0)  # three 3x3 box layers: (1 + z + z^2)^3 = 1 3 6 7 6 3 1
     share = plot(report, "share of the gradient along the centre row").series["share"]
     assert share == pytest.approx(np.array([1, 3, 6, 7, 6, 3, 1]) / 27)
+
+
+# -- label smoothing -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed, eps", [(0, 0.1), (1, 0.3)])
+def test_label_smoothing_targets_and_best_margin(seed, eps):
+    report = run("label smoothing", seed, eps=eps) if eps != 0.1 else run("label smoothing", seed)
+    y = np.array(tensor(report, "labels y").values)
+    q = np.array(tensor(report, "smoothed targets q (B, K)").values)
+    want = np.full((len(y), 3), eps / 3)
+    want[np.arange(len(y)), y] = 1 - eps + eps / 3
+    np.testing.assert_allclose(q, want, atol=1e-12)
+    assert scalar(report, "best margin by formula") == pytest.approx(np.log((1 - eps + eps / 3) / (eps / 3)))
+    assert exercise(report, "true-class-target").answer == pytest.approx(1 - 2 * eps / 3)
+
+
+def test_label_smoothing_table_columns_agree():
+    t = table(run("label smoothing", 2), "confidence - accuracy")
+    for conf, acc, gap in zip(
+        column(t, "mean confidence"), column(t, "accuracy"), column(t, "confidence - accuracy"), strict=True
+    ):
+        assert gap == pytest.approx(conf - acc)
+    assert 0 < column(t, "accuracy")[1] < 1
