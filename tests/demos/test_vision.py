@@ -256,3 +256,32 @@ def test_label_smoothing_table_columns_agree():
     ):
         assert gap == pytest.approx(conf - acc)
     assert 0 < column(t, "accuracy")[1] < 1
+
+
+# -- mixup ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed, knobs", [(0, {}), (3, {"alpha": 1.5})])
+def test_mixup_mixes_inputs_and_targets_with_one_lam(seed, knobs):
+    report = run("mixup", seed, **knobs)
+    e = exercise(report, "mixed-target")
+    lam = e.given["lam"]
+    x1, x2 = (np.array(tensor(report, n).values) for n in ("x1", "x2"))
+    np.testing.assert_allclose(tensor(report, "mixed x").values, lam * x1 + (1 - lam) * x2, atol=1e-5)
+    want = np.zeros(3)
+    want[e.given["y1"]] += lam
+    want[e.given["y2"]] += 1 - lam
+    np.testing.assert_allclose(tensor(report, "mixed target t").values, want, atol=1e-6)
+    np.testing.assert_allclose(e.answer, want, atol=1e-6)
+    shares = column(table(report, "share of draws"), "share of draws")
+    assert sum(shares) == pytest.approx(1)
+    if knobs.get("alpha", 0.4) < 1:  # U-shaped: the outer bins hold more than the middle one
+        assert shares[0] > shares[2] and shares[4] > shares[2]
+
+
+def test_mixup_calibration_table():
+    t = table(run("mixup", 1), "confidence - accuracy")
+    for conf, acc, gap in zip(
+        column(t, "mean confidence"), column(t, "accuracy"), column(t, "confidence - accuracy"), strict=True
+    ):
+        assert gap == pytest.approx(conf - acc)
