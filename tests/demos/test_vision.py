@@ -285,3 +285,27 @@ def test_mixup_calibration_table():
         column(t, "mean confidence"), column(t, "accuracy"), column(t, "confidence - accuracy"), strict=True
     ):
         assert gap == pytest.approx(conf - acc)
+
+
+# -- depthwise separable convolution -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed, knobs", [(0, {}), (4, {"c_in": 2, "c_out": 5, "kernel": 5})])
+def test_depthwise_separable_by_numpy_and_counts(seed, knobs):
+    report = run("depthwise separable convolution", seed, **knobs)
+    C_in, C_out, k = knobs.get("c_in", 4), knobs.get("c_out", 8), knobs.get("kernel", 3)
+    x = np.array(tensor(report, "input (N, C_in, H, W), channel 0").values)
+    w = np.array(tensor(report, "depthwise kernel of channel 0").values)
+    depth = numpy_conv(x[None, None], w[None, None], 1, 0, 1, 1)[0, 0]  # channel 0 alone
+    np.testing.assert_allclose(
+        tensor(report, "depthwise output, channel 0 (depends on input channel 0 only)").values,
+        depth,
+        atol=1e-12,
+    )
+    assert exercise(report, "separable-weights").answer == C_in * k * k + C_in * C_out
+    assert exercise(report, "ratio").answer == pytest.approx(
+        (C_in * k * k + C_in * C_out) / (C_in * C_out * k * k)
+    )
+    t = table(report, "separable weights")
+    assert column(t, "standard weights")[0] == C_in * C_out * k * k
+    assert column(t, "ratio")[1] == pytest.approx(1 / 256 + 1 / 9)
