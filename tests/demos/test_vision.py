@@ -309,3 +309,18 @@ def test_depthwise_separable_by_numpy_and_counts(seed, knobs):
     t = table(report, "separable weights")
     assert column(t, "standard weights")[0] == C_in * C_out * k * k
     assert column(t, "ratio")[1] == pytest.approx(1 / 256 + 1 / 9)
+
+
+# -- data augmentation ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed, knobs", [(0, {}), (2, {"per_class": 5, "noise": 0.2})])
+def test_data_augmentation_copies_and_sizes(seed, knobs):
+    report = run("data augmentation", seed, **knobs)
+    img = np.array(tensor(report, "an image of class 0").values)
+    np.testing.assert_array_equal(
+        tensor(report, "shifted by (1, -1)").values, np.roll(img, (1, -1), axis=(0, 1))
+    )
+    n = 2 * knobs.get("per_class", 3)
+    assert column(table(report, "held-out accuracy"), "images") == [n, 9 * n]
+    assert exercise(report, "augmented-size").answer == 9 * n
