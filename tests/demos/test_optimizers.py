@@ -1,0 +1,197 @@
+"""The optimizers demos, recomputed independently with numpy, closed forms and known numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from mlterms.demos.hand.optimizers import adamw_step, nesterov_step, rmsprop_step
+from mlterms.demos.optimizers import momentum
+
+from .util import column, exercise, row, run, table, tensor
+
+f64 = torch.float64
+
+
+# --- momentum --------------------------------------------------------------------------------------
+
+
+def test_nesterov_step_on_known_numbers():
+    p, buf = nesterov_step(torch.tensor([1.0]), torch.tensor([2.0]), None, lr=0.1, momentum=0.9)
+    assert buf.item() == pytest.approx(2.0) and p.item() == pytest.approx(1 - 0.1 * (2 + 0.9 * 2))
+    p2, buf = nesterov_step(p, torch.tensor([1.0]), buf, lr=0.1, momentum=0.9)
+    assert buf.item() == pytest.approx(2.8) and p2.item() == pytest.approx(p.item() - 0.1 * (1 + 0.9 * 2.8))
+
+
+@pytest.mark.parametrize(
+    ("lam", "lr", "beta"), [(1.0, 0.01, 0.9), (100.0, 0.01, 0.9), (1.0, 0.5, 0.1), (3.0, 0.6, 0.0)]
+)
+def test_rate_is_the_largest_root_of_the_characteristic_polynomial(lam, lr, beta):
+    roots = np.roots([1.0, -(1 + beta - lr * lam), beta])
+    assert momentum.rate(lam, lr, beta) == pytest.approx(np.abs(roots).max())
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_iteration_matrix_maps_one_step_of_the_update(nesterov):
+    a = torch.tensor([[3.0, 1.0], [1.0, 2.0]], dtype=f64)
+    w_star, w0 = torch.tensor([0.5, -1.0], dtype=f64), torch.tensor([2.0, 1.0], dtype=f64)
+    path = momentum.run_path(a, w_star, w0, 3, 0.1, 0.8, nesterov)
+    m = momentum.iteration_matrix(a, 0.1, 0.8, nesterov).numpy()
+    # after step 1 buf_1 = A e_0; from then on the state (e_t, buf_t) follows the matrix
+    e1 = (path[1] - w_star).numpy()
+    buf1 = a.numpy() @ (w0 - w_star).numpy()
+    nxt = m @ np.concatenate([e1, buf1])
+    assert nxt[:2] == pytest.approx((path[2] - w_star).numpy(), abs=1e-12)
+
+
+def test_momentum_report_velocity_and_exercises():
+    report = run("momentum", 1, beta=0.8)
+    t = table(report, "buf_t by the update")
+    for step, buf, _ in t.rows:
+        assert buf == pytest.approx(sum(0.8**k for k in range(step)))
+    ex = exercise(report, "terminal-step")
+    assert ex.answer == pytest.approx(ex.given["lr"] * ex.given["g"] / (1 - ex.given["beta"]))
+    kappa = exercise(report, "tuned-beta").given["kappa"]
+    assert exercise(report, "tuned-beta").answer == pytest.approx(((kappa**0.5 - 1) / (kappa**0.5 + 1)) ** 2)
+
+
+def test_momentum_report_end_errors_by_numpy():
+    report = run("momentum", 2, beta=0.9, condition=50.0, steps=40)
+    a, w_star, w0 = (np.array(tensor(report, n).values) for n in ("A", "w*", "w0"))
+    assert np.linalg.eigvalsh(a) == pytest.approx([1.0, 50.0])
+    t = table(report, "|w - w*| at the end")
+
+    def end(lr, beta):
+        w, v = w0.copy(), np.zeros(2)
+        for _ in range(40):
+            v = beta * v + a @ (w - w_star)
+            w = w - lr * v
+        return np.linalg.norm(w - w_star)
+
+    sgd_row = row(t, "SGD, its best fixed lr 2/(1+kappa) (sgd)")
+    assert sgd_row[1] == pytest.approx(end(2 / 51, 0.0), rel=1e-9)
+    assert sgd_row[2] == pytest.approx(49 / 51)
+    assert row(t, "momentum 0.9, lr 1/L (heavy)")[1] == pytest.approx(end(1 / 50, 0.9), rel=1e-9)
+    assert row(t, "momentum 0.9, lr 1/L (heavy)")[2] == pytest.approx(0.9**0.5)  # complex roots
+    assert min(column(t, "|w - w*| at the end")) < sgd_row[1]
+
+
+# --- adam ------------------------------------------------------------------------------------------
+
+
+def numpy_adam(grad, w, steps, lr, b2, b1=0.9, eps=1e-8):
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for t in range(1, steps + 1):
+        g = grad(w)
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+        w = w - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+    return w
+
+
+def test_adam_report_race_by_numpy():
+    report = run("adam", 3, lr=0.05, beta2=0.99, steps=60)
+    a, b = (
+        np.array(tensor(report, "A = 2 X^T X / N").values),
+        np.array(tensor(report, "b = 2 X^T y / N").values),
+    )
+    w_opt = np.linalg.solve(a, b)
+    t = table(report, "loss - least-squares loss")
+    w_adam = numpy_adam(lambda w: a @ w - b, np.zeros(3), 60, 0.05, 0.99)
+    adam_row = row(t, "Adam, lr 0.05")
+    assert adam_row[1] == pytest.approx(w_adam, abs=1e-4)
+    # the excess loss of a quadratic: 1/2 (w - w*)^T A (w - w*)
+    assert adam_row[2] == pytest.approx(0.5 * (w_adam - w_opt) @ a @ (w_adam - w_opt), rel=1e-6, abs=1e-12)
+    lams = np.linalg.eigvalsh(a)
+    lr = 2 / (lams[0] + lams[-1])
+    w = np.zeros(3)
+    for _ in range(60):
+        w = w - lr * (a @ w - b)
+    sgd_row = t.rows[0]
+    assert sgd_row[0] == f"SGD, lr {lr:.2e} (its best fixed)"
+    assert sgd_row[2] == pytest.approx(0.5 * (w - w_opt) @ a @ (w - w_opt), rel=1e-6)
+    after20 = numpy_adam(lambda w: a @ w - b, np.zeros(3), 20, 0.05, 0.99)
+    assert tensor(report, "w after 20 steps, loss x1000").values == pytest.approx(after20, abs=1e-6)
+
+
+@pytest.mark.parametrize("b2", [0.9, 0.999])
+def test_adam_bias_correction_table_and_exercises(b2):
+    report = run("adam", 0, beta2=b2)
+    for t, m, v, uncorrected, corrected in table(report, "m_hat / sqrt(v_hat)").rows:
+        assert m == pytest.approx(1 - 0.9**t) and v == pytest.approx(1 - b2**t)
+        assert uncorrected == pytest.approx((1 - 0.9**t) / np.sqrt(1 - b2**t))
+        assert corrected == pytest.approx(1.0)
+    ex = exercise(report, "first-step-without-correction")
+    assert ex.answer == pytest.approx(0.1 / np.sqrt(1 - b2))
+    per = exercise(report, "first-step-per-parameter")
+    g = np.array(per.given["gradient"])
+    assert per.answer == pytest.approx(numpy_adam(lambda w: g, np.zeros(3), 1, 0.01, b2).__abs__(), abs=1e-6)
+
+
+# --- rmsprop ---------------------------------------------------------------------------------------
+
+
+def test_rmsprop_step_on_known_numbers():
+    p, sq = rmsprop_step(torch.tensor([1.0], dtype=f64), torch.tensor([2.0], dtype=f64), torch.zeros(1, dtype=f64),
+                         lr=0.1, alpha=0.9)  # fmt: skip
+    assert sq.item() == pytest.approx(0.4) and p.item() == pytest.approx(1 - 0.1 * 2 / np.sqrt(0.4))
+
+
+@pytest.mark.parametrize("alpha", [0.9, 0.99])
+def test_rmsprop_report_by_numpy(alpha):
+    report = run("rmsprop", 2, alpha=alpha, lr=0.02, condition=30.0)
+    w = np.array(tensor(report, "w0").values)
+    lams, sq = np.array([1.0, 30.0]), np.zeros(2)
+    for _ in range(150):
+        g = lams * w
+        sq = alpha * sq + (1 - alpha) * g * g
+        w = w - 0.02 * g / (np.sqrt(sq) + 1e-8)
+    end = row(table(report, "f at the end"), "RMSprop, lr 0.02")
+    assert end[1] == pytest.approx(w, abs=1e-9) and end[2] == pytest.approx(
+        0.5 * (lams * w * w).sum(), abs=1e-12
+    )
+    for t, step in table(report, "|step| for a constant gradient").rows:
+        assert step == pytest.approx(0.02 / np.sqrt(1 - alpha**t))
+    for t, lr_t in table(report, "RMSprop lr_t").rows:
+        assert lr_t == pytest.approx(0.02 * np.sqrt(1 - alpha**t))
+    ex = exercise(report, "first-step")
+    g = ex.given["g"]
+    assert ex.answer == pytest.approx(0.02 * abs(g) / (np.sqrt(1 - alpha) * abs(g)), rel=1e-6)
+
+
+# --- adamw -----------------------------------------------------------------------------------------
+
+
+def test_adamw_step_shrinks_before_the_adam_step():
+    p, m, v = adamw_step(torch.tensor([2.0], dtype=f64), torch.tensor([0.5], dtype=f64), torch.zeros(1, dtype=f64),
+                         torch.zeros(1, dtype=f64), 1, lr=0.1, wd=0.5)  # fmt: skip
+    assert m.item() == pytest.approx(0.05) and v.item() == pytest.approx(0.00025)
+    assert p.item() == pytest.approx(2 * (1 - 0.05) - 0.1, abs=1e-7)  # first Adam step: lr * sign(g)
+
+
+def test_adamw_report_pulls_by_numpy():
+    report = run("adamw", 1, lr=0.02, wd=0.3)
+    grads = np.array(
+        tensor(report, "gradients fed to the optimizers (step, weight), the last one compared").values
+    )
+
+    def adam_l2_state(wd):  # numpy Adam with l2 in the gradient, w reset to 1 before the compared step
+        w, m, v = np.ones(3), np.zeros(3), np.zeros(3)
+        for t, g in enumerate(grads[:-1], start=1):
+            g = g + wd * w
+            m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+            w = w - 0.02 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        return m, v
+
+    def step(m, v, g):
+        t = len(grads)
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+        return 1 - 0.02 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+
+    m, v = adam_l2_state(0.3)
+    pull = (step(m, v, grads[-1]) - step(m, v, grads[-1] + 0.3)) / (0.02 * 0.3)
+    t = table(report, "Adam + L2 (weight_decay)")
+    assert column(t, "Adam + L2 (weight_decay)") == pytest.approx(pull, rel=1e-6)
+    assert column(t, "AdamW") == pytest.approx([1.0, 1.0, 1.0])
+    ex = exercise(report, "decay-after-k")
+    assert ex.answer == pytest.approx((1 - 0.02 * 0.3) ** ex.given["k"])
