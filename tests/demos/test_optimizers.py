@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from mlterms.demos.hand.optimizers import adamw_step, nesterov_step, rmsprop_step
-from mlterms.demos.optimizers import momentum
+from mlterms.demos.hand.optimizers import adamw_step, clip_total_norm, nesterov_step, rmsprop_step
+from mlterms.demos.optimizers import gradient_clipping, momentum
 
-from .util import column, exercise, row, run, table, tensor
+from .util import column, exercise, row, run, scalar, table, tensor
 
 f64 = torch.float64
 
@@ -195,3 +195,52 @@ def test_adamw_report_pulls_by_numpy():
     assert column(t, "AdamW") == pytest.approx([1.0, 1.0, 1.0])
     ex = exercise(report, "decay-after-k")
     assert ex.answer == pytest.approx((1 - 0.02 * 0.3) ** ex.given["k"])
+
+
+# --- gradient clipping -----------------------------------------------------------------------------
+
+
+def test_clip_total_norm_on_known_numbers():
+    clipped, norm = clip_total_norm([torch.tensor([3.0]), torch.tensor([[0.0, 4.0]])], 1.0)
+    assert norm == pytest.approx(5.0)
+    assert clipped[0].tolist() == pytest.approx([0.6], abs=1e-6) and clipped[1].tolist()[0] == pytest.approx(
+        [0, 0.8]
+    )
+    small, norm = clip_total_norm([torch.tensor([0.3, 0.4])], 1.0)
+    assert norm == pytest.approx(0.5) and small[0].tolist() == pytest.approx(
+        [0.3, 0.4]
+    )  # below max_norm: unchanged
+
+
+@pytest.mark.parametrize("w", [-2.0, 0.3, 0.95, 1.05, 1.5])
+def test_cliff_slope_matches_central_differences(w):
+    def f(x):
+        return float(gradient_clipping.loss(torch.tensor(x, dtype=f64), 40.0))
+
+    assert gradient_clipping.slope(w, 40.0) == pytest.approx(
+        (f(w + 1e-6) - f(w - 1e-6)) / 2e-6, rel=1e-5, abs=1e-6
+    )
+
+
+def test_gradient_clipping_report_by_finite_differences():
+    report = run("gradient clipping", 3, max_norm=0.5, lr=0.1, height=40.0)
+    w0 = scalar(report, "w0")
+
+    def slope(x, h=1e-6):
+        def f(v):
+            return float(gradient_clipping.loss(torch.tensor(v, dtype=f64), 40.0))
+
+        return (f(x + h) - f(x - h)) / (2 * h)
+
+    w = w0
+    for _ in range(60):
+        g = slope(w)
+        w -= 0.1 * g * min(1.0, 0.5 / abs(g))
+    t = table(report, "first step")
+    clipped = row(t, "clipped to 0.5")
+    assert clipped[1] == pytest.approx(-0.05, abs=1e-6) and clipped[2] == pytest.approx(w, abs=1e-5)
+    assert row(t, "no clipping")[1] == pytest.approx(-0.1 * slope(w0), rel=1e-5)
+    ex = exercise(report, "clipped-entry")
+    gw, gb = np.array(ex.given["grad W"]), np.array(ex.given["grad b"])
+    norm = np.sqrt((gw**2).sum() + (gb**2).sum())
+    assert ex.answer == pytest.approx(gw[0, 0] * min(1.0, ex.given["max_norm"] / (norm + 1e-6)), abs=1e-12)
