@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from mlterms.demos.hand.optimizers import adamw_step, clip_total_norm, nesterov_step, rmsprop_step
-from mlterms.demos.optimizers import gradient_clipping, momentum
+from mlterms.demos.optimizers import gradient_accumulation, gradient_clipping, momentum
 
 from .util import column, exercise, row, run, scalar, table, tensor
 
@@ -244,3 +244,38 @@ def test_gradient_clipping_report_by_finite_differences():
     gw, gb = np.array(ex.given["grad W"]), np.array(ex.given["grad b"])
     norm = np.sqrt((gw**2).sum() + (gb**2).sum())
     assert ex.answer == pytest.approx(gw[0, 0] * min(1.0, ex.given["max_norm"] / (norm + 1e-6)), abs=1e-12)
+
+
+# --- gradient accumulation -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("n", "k"), [(10, 3), (12, 4), (7, 7)])
+def test_accumulate_matches_numpy_per_example_gradients(n, k):
+    rng = np.random.default_rng(n)
+    x, y, w0 = rng.normal(size=(n, 2)), rng.normal(size=n), rng.normal(size=2)
+    per_example = 2 * (x @ w0 - y)[:, None] * x  # (n, 2) gradient of (x_j w - y_j)^2
+    parts = np.array_split(np.arange(n), k)  # the same split as torch.tensor_split
+    want = {
+        "n_i / N": per_example.mean(axis=0),
+        "1 / k": sum(per_example[i].mean(axis=0) / k for i in parts),
+        "none (the bug)": sum(per_example[i].mean(axis=0) for i in parts),
+    }
+    w = torch.tensor(w0, requires_grad=True)
+    for scaling, expected in want.items():
+        (g,) = gradient_accumulation.accumulate(
+            [w], lambda xb, yb: (xb @ w - yb) ** 2, torch.tensor(x), torch.tensor(y), k, scaling
+        )
+        assert g.numpy() == pytest.approx(expected, abs=1e-12), scaling
+
+
+def test_gradient_accumulation_report_ratios_and_exercises():
+    equal = table(run("gradient accumulation", 1, k=4, n=48), "||accumulated|| / ||big||")
+    assert row(equal, "none (the bug)")[2] == pytest.approx(4.0) and row(equal, "1 / k")[1] < 1e-12
+    uneven = table(run("gradient accumulation", 1, k=4, n=50), "||accumulated|| / ||big||")
+    assert row(uneven, "1 / k")[1] > 1e-6 and row(uneven, "n_i / N")[1] < 1e-12
+    single = table(run("gradient accumulation", 0, k=1, n=20), "MSE at the start")
+    assert len({round(r[2], 12) for r in single.rows}) == 1  # k = 1: the bug is no bug
+    report = run("gradient accumulation", 2)
+    ex = exercise(report, "micro-batches-needed")
+    assert ex.answer == int(np.ceil(ex.given["B"] / ex.given["fits"]))
+    assert exercise(report, "bug-lr").answer == pytest.approx(0.04)
