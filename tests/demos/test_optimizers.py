@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from mlterms.demos.hand.optimizers import adamw_step, clip_total_norm, nesterov_step, rmsprop_step
-from mlterms.demos.optimizers import gradient_accumulation, gradient_clipping, momentum
+from mlterms.demos.hand.optimizers import (
+    adamw_step,
+    clip_total_norm,
+    nesterov_step,
+    rmsprop_step,
+    round_significand,
+)
+from mlterms.demos.optimizers import gradient_accumulation, gradient_clipping, mixed_precision, momentum
 
 from .util import column, exercise, row, run, scalar, table, tensor
 
@@ -279,3 +285,36 @@ def test_gradient_accumulation_report_ratios_and_exercises():
     ex = exercise(report, "micro-batches-needed")
     assert ex.answer == int(np.ceil(ex.given["B"] / ex.given["fits"]))
     assert exercise(report, "bug-lr").answer == pytest.approx(0.04)
+
+
+# --- mixed precision -------------------------------------------------------------------------------
+
+
+def test_round_significand_ties_to_even_on_known_numbers():
+    x = torch.tensor([1 + 2**-8, 1 + 3 * 2**-8, 1 + 2**-8 + 2**-12, -3.0, 0.0], dtype=f64)
+    # bf16 (8 bits): spacing 2^-7 in [1, 2); 1 + 2^-8 is a tie -> 1 (even), 1 + 3 2^-8 -> 1 + 2^-6 (even)
+    assert round_significand(x, 8).tolist() == [1.0, 1 + 2**-6, 1 + 2**-7, -3.0, 0.0]
+    values = np.random.default_rng(0).normal(size=500) * 100
+    assert round_significand(torch.tensor(values), 11).numpy() == pytest.approx(
+        values.astype(np.float16).astype(float), abs=0
+    )
+
+
+def test_fp16_underflow_threshold_by_numpy():
+    g = np.array([2.0**-25, np.nextafter(2.0**-25, 1), 2.0**-24, 1e-9, 5e-8])
+    assert (g.astype(np.float16) == 0).tolist() == (g <= mixed_precision.HALF_TINY).tolist()
+
+
+def test_mixed_precision_report_tables_and_exercises():
+    report = run("mixed precision", 1, scale_exp=10)
+    t = table(report, "max relative error")
+    assert row(t, "float16")[2] == pytest.approx(float(np.finfo(np.float16).eps))
+    for name, bits, _, u, rel, _ in t.rows:
+        assert u == 2.0**-bits and u / 2 < rel <= u, name
+    lost = table(report, "the change kept")
+    assert row(lost, "float16")[1] == pytest.approx(float(np.float16(1) + np.float16(1e-3)))
+    assert row(lost, "bfloat16")[2] == 0.0
+    ex = exercise(report, "largest-safe-scale")
+    gmax = ex.given["largest |gradient|"]
+    k = ex.answer
+    assert gmax * 2.0**k <= float(np.finfo(np.float16).max) < gmax * 2.0 ** (k + 1)

@@ -49,10 +49,10 @@ def clip_total_norm(grads: list[torch.Tensor], max_norm: float) -> tuple[list[to
 
 
 def round_significand(x: torch.Tensor, bits: int) -> torch.Tensor:
-    """x rounded to the nearest number with `bits` significand bits (the leading 1 included), ties
-    to even, ignoring the exponent range: bf16 has 8 such bits, fp16 11, fp32 24."""
+    """x (float64) rounded to the nearest number with `bits` significand bits (the leading 1
+    included), ties to even, ignoring the exponent range: bf16 has 8 such bits, fp16 11, fp32 24."""
     import torch
 
-    e = torch.floor(torch.log2(x.abs()))  # x = 1.f * 2^e
-    quantum = torch.exp2(e - (bits - 1))  # the spacing of representable numbers near x
-    return torch.where(x == 0, x, torch.round(x / quantum) * quantum)  # torch.round: half to even
+    _, e = torch.frexp(x)  # x = m * 2^e with 0.5 <= |m| < 1
+    quantum = torch.ldexp(torch.ones_like(x), e - bits)  # the spacing of representable numbers near x
+    return torch.round(x / quantum) * quantum  # torch.round rounds half to even; 0 stays 0
