@@ -13,7 +13,13 @@ from mlterms.demos.hand.optimizers import (
     rmsprop_step,
     round_significand,
 )
-from mlterms.demos.optimizers import gradient_accumulation, gradient_clipping, mixed_precision, momentum
+from mlterms.demos.optimizers import (
+    gradient_accumulation,
+    gradient_clipping,
+    learning_rate_warmup,
+    mixed_precision,
+    momentum,
+)
 
 from .util import column, exercise, row, run, scalar, table, tensor
 
@@ -318,3 +324,37 @@ def test_mixed_precision_report_tables_and_exercises():
     gmax = ex.given["largest |gradient|"]
     k = ex.answer
     assert gmax * 2.0**k <= float(np.finfo(np.float16).max) < gmax * 2.0 ** (k + 1)
+
+
+# --- learning rate warmup --------------------------------------------------------------------------
+
+
+def test_warmup_lr_on_known_numbers():
+    assert [learning_rate_warmup.warmup_lr(t, 0.1, 4) for t in (1, 2, 4, 9)] == pytest.approx(
+        [0.025, 0.05, 0.1, 0.1]
+    )
+
+
+def test_warmup_train_matches_numpy_adam_with_a_schedule():
+    rng = np.random.default_rng(5)
+    x, y, w0 = rng.normal(size=(12, 3)), rng.normal(size=12), rng.normal(size=3)
+    batches = rng.integers(0, 12, size=(6, 4))
+    path, ratio = learning_rate_warmup.train(torch.tensor(w0), (torch.tensor(x), torch.tensor(y)),
+                                             torch.tensor(batches), 0.05, 3)  # fmt: skip
+    w, m, v = w0.copy(), np.zeros(3), np.zeros(3)
+    for t, idx in enumerate(batches, start=1):
+        g = 2 * x[idx].T @ (x[idx] @ w - y[idx]) / 4
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+        lr_t = 0.05 * min(1, t / 3)
+        step = lr_t * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        assert ratio[t - 1] == pytest.approx(np.abs(step).mean() / lr_t)
+        w = w - step
+        assert path[t].numpy() == pytest.approx(w, abs=1e-12)
+
+
+def test_warmup_report_schedule_and_exercise():
+    report = run("learning rate warmup", 1, lr=0.02, warmup=30)
+    for t, lr_t in table(report, "lr_t = lr * min(1, t / W)").rows:
+        assert lr_t == pytest.approx(0.02 * min(1, t / 30))
+    assert exercise(report, "first-step").answer == pytest.approx(0.02 / 30)
+    assert row(table(report, "mean |step| / lr_t, no warmup"), 1)[1] == pytest.approx(1.0, abs=1e-6)
