@@ -17,6 +17,7 @@ from mlterms.demos.optimizers import (
     gradient_accumulation,
     gradient_clipping,
     learning_rate_warmup,
+    loss_curve,
     mixed_precision,
     momentum,
 )
@@ -358,3 +359,43 @@ def test_warmup_report_schedule_and_exercise():
         assert lr_t == pytest.approx(0.02 * min(1, t / 30))
     assert exercise(report, "first-step").answer == pytest.approx(0.02 / 30)
     assert row(table(report, "mean |step| / lr_t, no warmup"), 1)[1] == pytest.approx(1.0, abs=1e-6)
+
+
+# --- loss curve ------------------------------------------------------------------------------------
+
+
+def test_loss_curve_closed_form_matches_a_numpy_loop():
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(6, 6)), rng.normal(size=6)
+    lr = 1 / np.linalg.eigvalsh(2 * x.T @ x / 6).max()
+    got = loss_curve.closed_form(torch.tensor(x), torch.tensor(y), lr, [0, 1, 5, 40])
+    w, want = np.zeros(6), {}
+    for t in range(41):
+        want[t] = w.copy()
+        w = w - lr * 2 * x.T @ (x @ w - y) / 6
+    for t, wt in zip([0, 1, 5, 40], got, strict=True):
+        assert wt.numpy() == pytest.approx(want[t], abs=1e-8)
+
+
+def test_loss_curve_report_by_numpy():
+    report = run("loss curve", 4, noise=0.3, high=2.5)
+    x, y = np.array(tensor(report, "training x").values), np.array(tensor(report, "training y").values)
+    X = np.polynomial.legendre.legvander(x, 14)
+    lam_max = np.linalg.eigvalsh(2 * X.T @ X / 15).max()
+
+    def curve(lr, steps=60):
+        w, out = np.zeros(15), []
+        for _ in range(steps + 1):
+            out.append(((X @ w - y) ** 2).mean())
+            w = w - lr * 2 * X.T @ (X @ w - y) / 15
+        return out
+
+    t = table(report, "train MSE at step 0")
+    for name, c in (("0.1 / lambda_max", 0.1), ("1 / lambda_max", 1.0), ("2.5 / lambda_max", 2.5)):
+        want = curve(c / lam_max)
+        assert row(t, name)[1:] == pytest.approx([want[0], want[10], want[60]], rel=1e-6)
+    steps = table(report, "validation MSE")
+    assert row(steps, 10)[1] == pytest.approx(curve(1 / lam_max, 10)[10], rel=1e-6)
+    ex = exercise(report, "best-checkpoint")
+    assert ex.answer == ex.given["steps"][int(np.argmin(ex.given["validation MSE"]))]
+    assert exercise(report, "growth-per-step").answer == pytest.approx(1.5**2)
