@@ -80,7 +80,8 @@ def decoupled(r: Report, w0, grads, lr: float, wd: float) -> None:
     functional("adamw", wa, g.clone(), ma, va, ta, lr, wd)  # AdamW from w
     wb.mul_(1 - lr * wd)
     functional("adam", wb, g.clone(), mb, vb, tb, lr, 0.0)  # shrink by hand, then Adam without decay
-    s.table(["", "w", "m", "v"], [["AdamW(wd) from w", wa, ma, va], ["Adam(0) from (1 - lr wd) w", wb, mb, vb]],
+    s.table(["gradient size", "w: AdamW(wd)", "w: Adam(0) after shrink", "m: AdamW", "m: Adam(0)"],
+            [[SCALES[i], wa[i], wb[i], ma[i], mb[i]] for i in range(3)],
             title=f"one step from w = 1 after {WARM} steps, lr {lr:g}, wd {wd:g}")  # fmt: skip
     r.check_close("adamw(wd) step == adam(wd=0) step from w * (1 - lr wd), same m and v", torch.cat([wa, ma, va]),
                   torch.cat([wb, mb, vb]), atol=1e-12, kind="property")  # fmt: skip

@@ -107,7 +107,7 @@ def training(r: Report, k: int) -> None:
     import torch
 
     s = r.section(f"training with {k} micro-batches per step: right, and with the bug")
-    dt, n, steps = torch.float64, 48, 30
+    dt, n, steps = torch.float64, 48, 20
     X = torch.randn(n, 4, dtype=dt) * torch.tensor([1.0, 1.0, 2.0, 0.5], dtype=dt)  # (n, 4)
     y = X @ torch.randn(4, dtype=dt) + 0.1 * torch.randn(n, dtype=dt)  # (n,)
     lam_max = float(torch.linalg.eigvalsh(2 * X.T @ X / n).max())
