@@ -1,0 +1,78 @@
+"""The classic-method demos, recomputed independently with numpy and closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from mlterms.demos.hand.classic import accuracy, blobs, inertia, kmeans_step, knn_predict, squared_distances
+
+from .util import column, exercise, row, run, scalar, table, tensor
+
+
+def arr(report, name):
+    return np.array(tensor(report, name).values)
+
+
+# -- the shared by-hand helpers -----------------------------------------------------------------
+
+
+def test_squared_distances_match_a_double_loop():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(5, 3)), rng.normal(size=(4, 3))
+    want = np.array([[np.sum((p - q) ** 2) for q in b] for p in a])
+    got = squared_distances(torch.tensor(a), torch.tensor(b)).numpy()
+    np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+def test_knn_predict_votes_among_the_k_nearest():
+    train_x = torch.tensor([[0.0], [1.0], [2.0], [10.0], [11.0]], dtype=torch.float64)
+    train_y = torch.tensor([0, 0, 1, 1, 1])
+    x = torch.tensor([[0.4], [10.4], [1.6]], dtype=torch.float64)
+    assert knn_predict(train_x, train_y, x, 1).tolist() == [0, 1, 1]
+    assert knn_predict(train_x, train_y, x, 3).tolist() == [0, 1, 0]  # 1.6: neighbours 2, 1, 0
+    assert knn_predict(train_x, train_y, x, 5).tolist() == [1, 1, 1]  # everyone: the majority
+
+
+def test_kmeans_step_assigns_then_averages_and_keeps_an_empty_center():
+    x = torch.tensor([[0.0, 0.0], [0.0, 2.0], [10.0, 0.0]], dtype=torch.float64)
+    centers = torch.tensor([[0.0, 1.5], [9.0, 0.0], [50.0, 50.0]], dtype=torch.float64)
+    new, assign, before = kmeans_step(x, centers)
+    assert assign.tolist() == [0, 0, 1]
+    assert before == pytest.approx(1.5**2 + 0.5**2 + 1.0)
+    np.testing.assert_allclose(new.numpy(), [[0, 1], [10, 0], [50, 50]])
+    assert inertia(x, new) == pytest.approx(2.0)
+
+
+def test_blobs_labels_name_the_nearest_center_when_spread_is_small():
+    centers = torch.tensor([[0.0, 0.0], [5.0, 5.0], [-5.0, 5.0]], dtype=torch.float64)
+    x, y = blobs(10, centers, 0.1)
+    assert x.shape == (30, 2) and torch.bincount(y).tolist() == [10, 10, 10]
+    nearest = ((x[:, None, :] - centers[None]) ** 2).sum(-1).argmin(1)
+    assert torch.equal(nearest, y)
+    assert accuracy(torch.tensor([0, 1, 1]), torch.tensor([0, 1, 0])) == pytest.approx(2 / 3)
+
+
+# -- linear regression ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_linear_regression_weights_are_numpy_least_squares(seed):
+    report = run("linear regression", seed)
+    X, y = arr(report, "X"), arr(report, "y")
+    want = np.linalg.lstsq(X, y, rcond=None)[0]
+    t = table(report, "normal equations")
+    np.testing.assert_allclose(column(t, "normal equations"), want, atol=1e-9)
+    assert column(t, "weight") == ["b", "w1", "w2", "w3"]
+    train_mse = np.mean((X @ want - y) ** 2)
+    assert row(table(report, "held-out MSE"), "linear regression")[1] == pytest.approx(train_mse)
+    base = row(table(report, "held-out MSE"), "predict mean(y_train)")[1]
+    assert base == pytest.approx(np.var(y))
+    assert scalar(report, "trace H") == pytest.approx(X.shape[1])
+
+
+def test_linear_regression_slope_exercise_is_numpys_line():
+    e = exercise(run("linear regression", 1), "one-feature-slope")
+    x, y = np.array(e.given["x"]), np.array(e.given["y"])
+    assert e.answer == pytest.approx(np.polyfit(x, y, 1)[0])
