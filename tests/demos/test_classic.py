@@ -76,3 +76,68 @@ def test_linear_regression_slope_exercise_is_numpys_line():
     e = exercise(run("linear regression", 1), "one-feature-slope")
     x, y = np.array(e.given["x"]), np.array(e.given["y"])
     assert e.answer == pytest.approx(np.polyfit(x, y, 1)[0])
+
+
+# -- logistic regression -------------------------------------------------------------------------
+
+
+def scatter_groups(report, title_start):
+    from mlterms.demos.report import Plot
+
+    from .util import items
+
+    (p,) = [p for p in items(report, Plot) if p.points and p.title.startswith(title_start)]
+    x = np.array(p.x)
+    return {name: np.stack([x[~np.isnan(y)], np.array(y)[~np.isnan(y)]], 1) for name, y in p.series.items()}
+
+
+def test_logistic_regression_helpers_match_numpy_and_finite_differences():
+    from mlterms.demos.classic.logistic_regression import bce_by_hand, gradient_by_hand
+
+    rng = np.random.default_rng(1)
+    X, y, w = rng.normal(size=(7, 3)), rng.integers(0, 2, 7).astype(float), rng.normal(size=3) * 3
+    p = 1 / (1 + np.exp(-X @ w))
+    bce = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    assert float(bce_by_hand(Xt, yt, torch.tensor(w))) == pytest.approx(bce)
+    h = 1e-6
+    numeric = [
+        (
+            float(bce_by_hand(Xt, yt, torch.tensor(w + h * e)))
+            - float(bce_by_hand(Xt, yt, torch.tensor(w - h * e)))
+        )
+        / (2 * h)
+        for e in np.eye(3)
+    ]
+    np.testing.assert_allclose(gradient_by_hand(Xt, yt, torch.tensor(w)).numpy(), numeric, atol=1e-7)
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_logistic_regression_final_loss_and_accuracy_are_recomputed_from_the_points(seed):
+    from statistics import NormalDist
+
+    from mlterms.demos.report import Plot
+
+    from .util import items
+
+    report = run("logistic regression", seed)
+    groups = scatter_groups(report, "training points")
+    x = np.concatenate([groups["class_0"], groups["class_1"]])
+    y = np.concatenate([np.zeros(len(groups["class_0"])), np.ones(len(groups["class_1"]))])
+    assert len(x) == 2 * 30
+    w = arr(report, "w (bias, w1, w2)")
+    p = 1 / (1 + np.exp(-(w[0] + x @ w[1:])))
+    bce = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    (curve,) = [p for p in items(report, Plot) if p.title == "training BCE per step"]
+    assert curve.series["bce"][-1] == pytest.approx(bce)
+    assert curve.series["bce"][0] == pytest.approx(np.log(2))  # from w = 0
+    t = table(report, "held-out accuracy")
+    assert row(t, "best possible (Bayes)")[1] == pytest.approx(NormalDist().cdf(2.5 / 2))
+    on_line = groups["boundary"]
+    np.testing.assert_allclose(w[0] + on_line @ w[1:], 0, atol=1e-9)
+
+
+def test_logistic_regression_probability_exercise():
+    e = exercise(run("logistic regression", 3), "probability")
+    w, x = np.array(e.given["w"]), np.array(e.given["x"])
+    assert e.answer == pytest.approx(1 / (1 + np.exp(-(w[0] + w[1:] @ x))))
