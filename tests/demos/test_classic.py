@@ -141,3 +141,39 @@ def test_logistic_regression_probability_exercise():
     e = exercise(run("logistic regression", 3), "probability")
     w, x = np.array(e.given["w"]), np.array(e.given["x"])
     assert e.answer == pytest.approx(1 / (1 + np.exp(-(w[0] + w[1:] @ x))))
+
+
+# -- k-nearest neighbors -------------------------------------------------------------------------
+
+
+def numpy_knn(train_x, train_y, x, k):
+    d = ((x[:, None, :] - train_x[None]) ** 2).sum(-1)
+    near = np.argsort(d, axis=1, kind="stable")[:, :k]
+    return (train_y[near].mean(1) > 0.5).astype(int)  # binary vote; odd k has no ties
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_knn_accuracy_table_is_numpys_knn_on_the_plotted_points(seed):
+    report = run("k nearest neighbors", seed)
+    train = scatter_groups(report, "the training set")
+    x = np.concatenate([train["class_0"], train["class_1"]])
+    y = np.repeat([0, 1], [len(train["class_0"]), len(train["class_1"])])
+    held = scatter_groups(report, "held-out points")
+    right = {c: held[f"class_{c}"] for c in (0, 1)}
+    hx = np.concatenate([right[0], right[1], held["wrong"]])
+    guess_wrong = numpy_knn(x, y, held["wrong"], 5)
+    hy = np.concatenate([np.zeros(len(right[0])), np.ones(len(right[1])), 1 - guess_wrong])
+    t = table(report, "held-out accuracy")
+    for k, train_acc, held_acc in t.rows:
+        if k % 2:
+            assert train_acc == pytest.approx(np.mean(numpy_knn(x, y, x, k) == y)), k
+            assert held_acc == pytest.approx(np.mean(numpy_knn(x, y, hx, k) == hy)), k
+    assert np.array_equal(numpy_knn(x, y, right[1], 5), np.ones(len(right[1])))
+    assert row(t, len(x))[2] == pytest.approx(max(np.mean(hy), 1 - np.mean(hy)), abs=0.06)
+
+
+def test_knn_vote_exercise_matches_a_numpy_vote():
+    for seed in range(3):
+        e = exercise(run("k nearest neighbors", seed), "vote-of-three")
+        pts, labels, q = (np.array(e.given[k]) for k in ("points", "labels", "query"))
+        assert e.answer == numpy_knn(pts, labels, q[None], 3)[0]
