@@ -177,3 +177,32 @@ def test_knn_vote_exercise_matches_a_numpy_vote():
         e = exercise(run("k nearest neighbors", seed), "vote-of-three")
         pts, labels, q = (np.array(e.given[k]) for k in ("points", "labels", "query"))
         assert e.answer == numpy_knn(pts, labels, q[None], 3)[0]
+
+
+# -- k-means clustering --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("seed", "k"), [(0, 3), (1, 4)])
+def test_kmeans_centers_are_the_means_of_their_points_and_the_nearest(seed, k):
+    report = run("k means clustering", seed, k=k)
+    groups = scatter_groups(report, "points by cluster")
+    centers = arr(report, "centers")
+    np.testing.assert_allclose(groups["centers"], centers)
+    x = np.concatenate([groups[f"cluster_{j}"] for j in range(k)])
+    own = np.repeat(np.arange(k), [len(groups[f"cluster_{j}"]) for j in range(k)])
+    assert len(x) == 90
+    for j in range(k):
+        np.testing.assert_allclose(groups[f"cluster_{j}"].mean(0), centers[j], atol=1e-9)
+    d = ((x[:, None] - centers[None]) ** 2).sum(-1)
+    assert np.array_equal(d.argmin(1), own)
+    last = table(report, "inertia after moving centers").rows[-1]
+    assert last[2] == pytest.approx(d.min(1).sum())
+    elbow = table(report, "inertia at convergence")
+    assert row(elbow, 1)[1] == pytest.approx(((x - x.mean(0)) ** 2).sum())
+    assert row(elbow, k)[1] == pytest.approx(d.min(1).sum())
+
+
+def test_kmeans_inertia_exercise():
+    e = exercise(run("k means clustering", 2), "inertia")
+    pts, c = np.array(e.given["points"]), np.array(e.given["centers"])
+    assert e.answer == pytest.approx(((pts[:, None] - c[None]) ** 2).sum(-1).min(1).sum())
