@@ -206,3 +206,32 @@ def test_kmeans_inertia_exercise():
     e = exercise(run("k means clustering", 2), "inertia")
     pts, c = np.array(e.given["points"]), np.array(e.given["centers"])
     assert e.answer == pytest.approx(((pts[:, None] - c[None]) ** 2).sum(-1).min(1).sum())
+
+
+# -- principal component analysis ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("seed", "n"), [(0, 100), (3, 40)])
+def test_pca_table_is_the_variance_of_the_plotted_scores(seed, n):
+    report = run("principal component analysis", seed, n=n)
+    scores = scatter_groups(report, "the training points")["points"]
+    assert scores.shape == (n, 2)
+    t = table(report, "explained ratio")
+    values = np.array(column(t, "variance (eigenvalue)"))
+    np.testing.assert_allclose(scores.var(0, ddof=1), values[:2], rtol=1e-9)
+    np.testing.assert_allclose(scores.mean(0), 0, atol=1e-9)
+    assert abs(np.cov(scores.T)[0, 1]) < 1e-9
+    assert np.all(np.diff(values) <= 0)
+    np.testing.assert_allclose(column(t, "explained ratio"), values / values.sum())
+    np.testing.assert_allclose(column(t, "cumulative"), np.cumsum(values) / values.sum())
+    V = arr(report, "components (columns)")
+    np.testing.assert_allclose(V.T @ V, np.eye(6), atol=1e-9)
+    assert scalar(report, "sum of the dropped training eigenvalues") == pytest.approx(values[2:].sum())
+    svd = table(report, "S from svd")
+    np.testing.assert_allclose(np.array(column(svd, "S from svd")) ** 2 / (n - 1), values, rtol=1e-9)
+
+
+def test_pca_ratio_exercise():
+    e = exercise(run("principal component analysis", 1), "first-ratio")
+    lam = np.array(e.given["eigenvalues"])
+    assert e.answer == pytest.approx(lam.max() / lam.sum())
