@@ -235,3 +235,33 @@ def test_pca_ratio_exercise():
     e = exercise(run("principal component analysis", 1), "first-ratio")
     lam = np.array(e.given["eigenvalues"])
     assert e.answer == pytest.approx(lam.max() / lam.sum())
+
+
+# -- cosine similarity ---------------------------------------------------------------------------
+
+
+def numpy_cos(u, v):
+    return u @ v / (np.linalg.norm(u) * np.linalg.norm(v))
+
+
+def test_cosine_table_is_the_angle_between_the_shown_vectors():
+    report = run("cosine similarity", 2)
+    a, b, sim = arr(report, "a (4 vectors)"), arr(report, "b (5 vectors)"), arr(report, "cos(a_i, b_j)")
+    assert sim.shape == (4, 5)
+    for i in range(4):
+        for j in range(5):
+            assert sim[i, j] == pytest.approx(numpy_cos(a[i], b[j]))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 4])
+def test_cosine_exercises(seed):
+    report = run("cosine similarity", seed)
+    e = exercise(report, "cosine-of-two")
+    u, v = np.array(e.given["u"]), np.array(e.given["v"])
+    assert e.answer == pytest.approx(numpy_cos(u, v))
+    assert exercise(report, "scaled-by-minus-three").answer == pytest.approx(-numpy_cos(u, v))
+
+
+def test_cosine_retrieval_is_perfect_without_noise_and_lengths():
+    t = table(run("cosine similarity", 0, spread=0.0, noise=0.0), "top-1 same topic (held-out queries)")
+    assert row(t, "cosine")[1] == 1.0 and row(t, "-Euclidean distance")[1] == 1.0
