@@ -265,3 +265,45 @@ def test_cosine_exercises(seed):
 def test_cosine_retrieval_is_perfect_without_noise_and_lengths():
     t = table(run("cosine similarity", 0, spread=0.0, noise=0.0), "top-1 same topic (held-out queries)")
     assert row(t, "cosine")[1] == 1.0 and row(t, "-Euclidean distance")[1] == 1.0
+
+
+# -- bias-variance tradeoff ----------------------------------------------------------------------
+
+
+def test_bias_variance_decomposition_matches_numpy_polyfits():
+    from mlterms.demos.classic.bias_variance_tradeoff import decompose
+
+    rng = np.random.default_rng(0)
+    x = np.sort(rng.uniform(-1, 1, size=(4, 9)), axis=1)
+    y = np.sin(np.pi * x) + 0.3 * rng.normal(size=x.shape)
+    x_test = np.linspace(-0.9, 0.9, 7)
+    eps = rng.normal(size=(4, 7))
+    got = decompose(torch.tensor(x), torch.tensor(y), torch.tensor(x_test), 2, 0.3, torch.tensor(eps))
+    pred = np.stack([np.polyval(np.polyfit(xs, ys, 2), x_test) for xs, ys in zip(x, y, strict=True)])
+    f = np.sin(np.pi * x_test)
+    assert got["bias2"] == pytest.approx(np.mean((pred.mean(0) - f) ** 2))
+    assert got["variance"] == pytest.approx(np.mean(pred.var(0)))
+    assert got["measured"] == pytest.approx(np.mean((pred - f - 0.3 * eps) ** 2))
+
+
+def test_bias_variance_table_adds_up_and_uses_the_knobs():
+    report = run("bias variance tradeoff", 1, noise=0.5, degree=6)
+    t = table(report, "measured test error")
+    assert column(t, "degree") == list(range(7))
+    assert column(t, "noise") == pytest.approx([0.25] * 7)
+    for b2, var, nz, total in zip(
+        *(column(t, c) for c in ("bias^2", "variance", "noise", "sum")), strict=True
+    ):
+        assert total == pytest.approx(b2 + var + nz)
+    e = exercise(report, "expected-error")
+    assert e.answer == pytest.approx(e.given["bias^2"] + e.given["variance"] + e.given["noise sd"] ** 2)
+
+
+def test_noisy_samples_are_stratified_rows_of_sin_plus_noise():
+    from mlterms.demos.hand.fitting import noisy_samples
+
+    x, y = noisy_samples(3, 5, 0.0)
+    assert x.shape == y.shape == (3, 5)
+    slots = np.floor((x.numpy() + 1) / 2 * 5)
+    assert np.array_equal(slots, np.tile(np.arange(5), (3, 1)))  # one point per slot, in every row
+    np.testing.assert_allclose(y.numpy(), np.sin(np.pi * x.numpy()))
