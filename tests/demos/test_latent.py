@@ -85,3 +85,54 @@ def test_reparameterization_report_uses_the_knobs():
     e = exercise(report, "sample-from-eps")
     np.testing.assert_allclose(e.answer, -1.0 + 2.0 * np.array(e.given["eps"]))
     assert exercise(report, "gradient-of-mean-square").answer == pytest.approx(4.0)
+
+
+# -- variational autoencoder ---------------------------------------------------------------------
+
+
+def random_vae(seed):
+    from mlterms.demos.latent.variational_autoencoder import D, K
+
+    g = torch.Generator().manual_seed(seed)
+    shapes = {
+        "enc_w": (D, K),
+        "enc_b": (K,),
+        "enc_logvar": (K,),
+        "dec_w": (K, D),
+        "dec_b": (D,),
+        "dec_logvar": (1,),
+    }
+    return {k: torch.randn(*s, generator=g, dtype=torch.float64) * 0.7 for k, s in shapes.items()}
+
+
+def test_vae_exact_elbo_is_the_mean_of_many_sampled_elbos_and_below_log_px():
+    from mlterms.demos.latent.variational_autoencoder import elbo_estimate, exact_elbo, log_likelihood
+
+    p = random_vae(0)
+    x = torch.randn(3, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    torch.manual_seed(0)
+    draws = torch.stack([elbo_estimate(p, x) for _ in range(4000)])
+    exact = exact_elbo(p, x).mean()
+    assert float(draws.mean()) == pytest.approx(float(exact), abs=5 * float(draws.std()) / np.sqrt(4000))
+    W, var = p["dec_w"].numpy(), float(np.exp(p["dec_logvar"].numpy()[0]))
+    cov, diff = W.T @ W + var * np.eye(5), x.numpy() - p["dec_b"].numpy()
+    want = [
+        -0.5 * (5 * np.log(2 * np.pi) + np.linalg.slogdet(cov)[1] + d @ np.linalg.solve(cov, d)) for d in diff
+    ]
+    np.testing.assert_allclose(log_likelihood(p, x).numpy(), want)
+    assert bool((exact_elbo(p, x) <= log_likelihood(p, x)).all())
+
+
+def test_vae_report_kl_and_exercise():
+    report = run("variational autoencoder", 1)
+    mu, kl = (
+        arr(report, "q(z | x) means, first 4 points (before training)"),
+        arr(report, "KL(q || N(0, 1)) per dimension"),
+    )
+    np.testing.assert_allclose(kl, mu**2 / 2, atol=1e-12)  # the initial log-variance is 0: sigma = 1
+    t = table(report, "log p(x)")
+    assert row(t, "after training")[1] > row(t, "before training")[1]
+    e = exercise(report, "kl-to-prior")
+    m, s = e.given["mu"], np.exp(e.given["logvar"] / 2)
+    log_ratio = lambda z: -np.log(s) - (z - m) ** 2 / (2 * s**2) + z**2 / 2  # noqa: E731
+    assert e.answer == pytest.approx(gauss_expect(log_ratio, m, s))
