@@ -8,7 +8,7 @@ import torch
 
 from mlterms.demos.hand.latent import gaussian_kl, gaussian_log_prob, reparameterize
 
-from .util import exercise, row, run, table, tensor
+from .util import column, exercise, row, run, table, tensor
 
 
 def arr(report, name):
@@ -136,3 +136,54 @@ def test_vae_report_kl_and_exercise():
     m, s = e.given["mu"], np.exp(e.given["logvar"] / 2)
     log_ratio = lambda z: -np.log(s) - (z - m) ** 2 / (2 * s**2) + z**2 / 2  # noqa: E731
     assert e.answer == pytest.approx(gauss_expect(log_ratio, m, s))
+
+
+# -- generative adversarial network --------------------------------------------------------------
+
+
+def npdf(x, m, s):
+    return np.exp(-((x - m) ** 2) / (2 * s**2)) / (s * np.sqrt(2 * np.pi))
+
+
+def test_gan_gradients_match_finite_differences_of_the_losses():
+    from mlterms.demos.latent.generative_adversarial_network import d_grad, g_grad
+
+    rng = np.random.default_rng(0)
+    real, fake, z = rng.normal(3, 0.5, 8), rng.normal(0, 1, 8), rng.normal(size=8)
+    theta, gen = np.array([0.2, 0.4, -0.1]), np.array([1.3, 0.2])
+    sig = lambda s: 1 / (1 + np.exp(-s))  # noqa: E731
+    logit = lambda th, x: th[0] + th[1] * x + th[2] * x**2  # noqa: E731
+
+    def d_loss(th):
+        return -(np.log(sig(logit(th, real))).sum() + np.log(1 - sig(logit(th, fake))).sum()) / 16
+
+    def g_loss(g):
+        return -np.log(sig(logit(theta, g[0] * z + g[1]))).mean()
+
+    h, t = 1e-6, lambda a: torch.tensor(a, dtype=torch.float64)  # noqa: E731
+    num_d = [(d_loss(theta + h * e) - d_loss(theta - h * e)) / (2 * h) for e in np.eye(3)]
+    num_g = [(g_loss(gen + h * e) - g_loss(gen - h * e)) / (2 * h) for e in np.eye(2)]
+    np.testing.assert_allclose(d_grad(t(theta), t(real), t(fake)).numpy(), num_d, atol=1e-7)
+    np.testing.assert_allclose(g_grad(t(theta), t(gen), t(z)).numpy(), num_g, atol=1e-7)
+
+
+def test_gan_optimal_discriminator_table_and_exercise():
+    report = run("generative adversarial network", 3, data_mean=2.0)
+    t = table(report, "D*(x) in closed form")
+    x = np.array(column(t, "x"))
+    want = npdf(x, 2.0, 0.5) / (npdf(x, 2.0, 0.5) + npdf(x, 0.0, 1.0))
+    np.testing.assert_allclose(column(t, "D*(x) in closed form"), want, atol=1e-12)
+    assert x[0] == -1.0 and x[-1] == 3.0
+    e = exercise(report, "optimal-d")
+    xe = e.given["x"]
+    assert e.answer == pytest.approx(npdf(xe, 2.0, 0.5) / (npdf(xe, 2.0, 0.5) + npdf(xe, 0, 1)))
+
+
+def test_gan_with_no_steps_leaves_the_generator_at_the_start():
+    from mlterms.demos.report import Plot
+
+    from .util import items
+
+    report = run("generative adversarial network", 0, steps=0)
+    (p,) = [p for p in items(report, Plot) if p.title.startswith("generator mean")]
+    assert p.series == {"mean": [0.0], "sd": [1.0]}
