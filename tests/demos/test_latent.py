@@ -8,7 +8,7 @@ import torch
 
 from mlterms.demos.hand.latent import gaussian_kl, gaussian_log_prob, reparameterize
 
-from .util import column, exercise, row, run, table, tensor
+from .util import column, exercise, row, run, scalar, table, tensor
 
 
 def arr(report, name):
@@ -187,3 +187,39 @@ def test_gan_with_no_steps_leaves_the_generator_at_the_start():
     report = run("generative adversarial network", 0, steps=0)
     (p,) = [p for p in items(report, Plot) if p.title.startswith("generator mean")]
     assert p.series == {"mean": [0.0], "sd": [1.0]}
+
+
+# -- latent space --------------------------------------------------------------------------------
+
+
+def test_latent_space_helpers_and_report():
+    from mlterms.demos.latent.latent_space import off_plane
+
+    plane = torch.tensor([[1.0, 0, 0], [0, 1.0, 0]], dtype=torch.float64)
+    x = torch.tensor([[3.0, 4.0, 0.0], [1.0, 1.0, -2.0]], dtype=torch.float64)
+    assert off_plane(x, plane).tolist() == pytest.approx([0.0, 2.0])
+    report = run("latent space", 1, k=3)
+    t = table(report, "change in the decoded output")
+    assert column(t, "change in the decoded output") == pytest.approx(column(t, "move in latent space"))
+    e = exercise(report, "midpoint")
+    assert len(e.answer) == 3
+    np.testing.assert_allclose(e.answer, (np.array(e.given["code a"]) + np.array(e.given["code b"])) / 2)
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_latent_space_codes_have_the_variance_of_the_top_directions(k):
+    from mlterms.demos.report import Plot
+
+    from .util import items
+
+    report = run("latent space", 0, k=k)
+    (p,) = [p for p in items(report, Plot) if p.points]
+    codes = np.array(p.x)
+    assert len(codes) == 300
+    np.testing.assert_allclose(codes.mean(), 0, atol=1e-9)  # encoded after centering
+    assert codes.var() > 2.0**2  # the first code follows the strongest factor (sd 3), not the noise
+    error = scalar(report, "reconstruction error per point")
+    if k == 2:  # both factors kept: only noise is lost, at most that of the 8 dimensions
+        assert 0 < error < 8 * 0.4**2
+    else:  # the second factor (sd 2) is lost too
+        assert error > 2.0**2 * 0.7
