@@ -39,9 +39,11 @@ def run(r: Report, *, spread: float, noise: float) -> None:
 
     formula(r)
     retrieval(r, spread, noise)
-    u = torch.randint(-3, 4, (3,)).double()
-    v = torch.randint(-3, 4, (3,)).double()
-    u[0], v[1] = 1.0, 2.0  # never the zero vector
+    u, v = torch.ones(3), torch.ones(3)
+    for _ in range(50):  # small integer vectors, neither zero nor orthogonal (cos 0 teaches little)
+        u, v = torch.randint(-3, 4, (2, 3)).double()
+        if u.abs().sum() and v.abs().sum() and (u @ v).abs() > 0:
+            break
     r.exercise(
         "cosine-of-two",
         "What is the cosine similarity of u and v?",
