@@ -154,12 +154,12 @@ def train(r: Report, theta, gen, steps: int, data_mean: float) -> None:
 
     s = r.section(f"training: {steps} alternating steps (SGD, lr {LR}, batches of {BATCH})")
     path = [gen.clone()]
-    for _ in range(steps):
-        z = torch.randn(2, BATCH, dtype=torch.float64)  # (2, B): one batch per player
-        real = data_mean + DATA_SD * torch.randn(BATCH, dtype=torch.float64)
+    zs = torch.randn(steps, 2, BATCH, dtype=torch.float64)  # (T, 2, B): a batch per step and player
+    reals = data_mean + DATA_SD * torch.randn(steps, BATCH, dtype=torch.float64)  # (T, B)
+    for z, real in zip(zs, reals, strict=True):
         theta = theta - LR * d_grad(theta, real, gen[0] * z[0] + gen[1])
         gen = gen - LR * g_grad(theta, gen, z[1])
-        path.append(gen.clone())
+        path.append(gen)
     means = [float(g[1]) for g in path]
     sds = [abs(float(g[0])) for g in path]
     s.plot("generator mean b and sd |a| per step", list(range(steps + 1)), mean=means, sd=sds)

@@ -18,7 +18,7 @@ N_TRAIN, N_HELD = 200, 500
     "reparameterization trick) is decoded to p(x | z), and training maximises the ELBO = "
     "E_q[log p(x | z)] - KL(q(z | x) || N(0, I)), a lower bound on log p(x).",
     params=[
-        Param("steps", "int", 100, "Adam steps on the ELBO", min=20, max=1000),
+        Param("steps", "int", 60, "Adam steps on the ELBO", min=20, max=1000),
         Param("noise", "float", 0.3, "sd of the noise in the data", min=0.1, max=1.0),
     ],
 )
@@ -42,7 +42,7 @@ def run(r: Report, *, steps: int, noise: float) -> None:
     before = bound_and_likelihood(params, held)
     for p in params.values():
         p.requires_grad_(True)
-    losses = fit_adam(list(params.values()), lambda: -elbo_estimate(params, train), steps, 0.1)
+    losses = fit_adam(list(params.values()), lambda: -elbo_estimate(params, train), steps, 0.15)
     after = {k: v.detach() for k, v in params.items()}
     trained(r, losses, before, bound_and_likelihood(after, held), independent_baseline(train, held))
     mu, logvar = torch.randn(2, dtype=torch.float64).round(decimals=1)
