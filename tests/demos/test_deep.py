@@ -1,0 +1,90 @@
+"""The deep-network demos, recomputed independently with numpy, finite differences and closed forms."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from mlterms.demos.hand.deep import backward, forward, init_std
+
+from .util import column, exercise, run, table
+
+f64 = torch.float64
+
+
+# --- hand/deep.py ----------------------------------------------------------------------------------
+
+
+def numpy_stack_loss(x, ws, g, name, skip):
+    f = {"tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "relu": lambda z: np.maximum(z, 0)}[name]
+    h = x
+    for w in ws:
+        h = h + f(h @ w.T) if skip else f(h @ w.T)
+    return float((h * g).sum())
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "relu"])
+@pytest.mark.parametrize("skip", [False, True])
+def test_backward_matches_finite_differences(name, skip):
+    rng = np.random.default_rng(1)
+    x, g = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    ws = [rng.normal(size=(4, 4)) * 0.6 for _ in range(3)]
+    hs, zs = forward(torch.tensor(x), [torch.tensor(w) for w in ws], name, skip)
+    grads, gs = backward([torch.tensor(w) for w in ws], hs, zs, torch.tensor(g), name, skip)
+    h = 1e-6
+    for layer in (0, 2):
+        for i, j in ((0, 1), (3, 2)):
+            up = [w.copy() for w in ws]
+            down = [w.copy() for w in ws]
+            up[layer][i, j] += h
+            down[layer][i, j] -= h
+            diff = numpy_stack_loss(x, up, g, name, skip) - numpy_stack_loss(x, down, g, name, skip)
+            want = diff / (2 * h)
+            assert grads[layer][i, j].item() == pytest.approx(want, abs=1e-7)
+    assert len(gs) == 4 and gs[-1].numpy() == pytest.approx(g)
+
+
+def test_init_std_against_nn_init_gains():
+    gain = torch.nn.init.calculate_gain
+    assert init_std(100, 300, "xavier") == pytest.approx(gain("linear") * math.sqrt(2 / 400))
+    assert init_std(50, 10, "he") == pytest.approx(gain("relu") / math.sqrt(50))
+    assert init_std(64, 8, "lecun") == pytest.approx(1 / 8)
+
+
+# --- vanishing gradient ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [6, 12])
+def test_vanishing_table_is_consistent_with_sigmoid_quarter(depth):
+    report = run("vanishing gradient", 1, depth=depth)
+    t = table(report, "factor per layer")
+    logs = dict(zip(column(t, "activation"), column(t, "log10 first/last"), strict=True))
+    rates = dict(zip(column(t, "activation"), column(t, "factor per layer"), strict=True))
+    for name, log_ratio in logs.items():
+        assert rates[name] == pytest.approx(10 ** (log_ratio / (depth - 1)))
+    rms = dict(zip(column(t, "activation"), column(t, "rms f'(z)"), strict=True))
+    assert rms["sigmoid"] <= 0.25  # sigmoid' never exceeds 1/4
+    assert 0.2 < rates["sigmoid"] < 0.3  # Xavier keeps W^T's size: the factor is sigmoid's slope
+    assert 0.4 < rms["relu"] < 0.9  # about half the relu units are active: sqrt(1/2)
+    stds = dict(zip(column(t, "activation"), column(t, "init std"), strict=True))
+    assert stds["relu"] == f"he {math.sqrt(2 / 32):.3f}" and stds["tanh"] == f"xavier {math.sqrt(2 / 64):.3f}"
+
+
+def test_vanishing_exercises():
+    report = run("vanishing gradient", 2)
+    chain = exercise(report, "sigmoid-chain-bound")
+    k, w = chain.given["k"], chain.given["w"]
+    x = torch.tensor(0.0, dtype=f64, requires_grad=True)
+    y = torch.sigmoid(w * x)
+    for _ in range(k - 1):  # a bias of -w/2 keeps every unit's input at 0, where its slope is 1/4
+        y = torch.sigmoid(w * y - w / 2)
+    y.backward()
+    assert chain.answer == pytest.approx(x.grad.item(), rel=1e-9)
+    need = exercise(report, "layers-to-1e-3")
+    n, size = 0, 1.0
+    while size >= 1e-3:
+        n, size = n + 1, size * need.given["factor"]
+    assert need.answer == n
