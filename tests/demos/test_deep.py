@@ -88,3 +88,44 @@ def test_vanishing_exercises():
     while size >= 1e-3:
         n, size = n + 1, size * need.given["factor"]
     assert need.answer == n
+
+
+# --- exploding gradient ----------------------------------------------------------------------------
+
+
+def test_bptt_and_unroll_match_numpy():
+    from mlterms.demos.deep.exploding_gradient import bptt, loss_of, unroll
+
+    rng = np.random.default_rng(4)
+    w, h0, y = rng.normal(size=(3, 3)) * 0.8, rng.normal(size=3), rng.normal(size=3)
+    hs = unroll(torch.tensor(w), torch.tensor(h0), 5)
+    assert hs[-1].numpy() == pytest.approx(np.linalg.matrix_power(w, 5) @ h0)
+    dw, gs = bptt(torch.tensor(w), hs, hs[-1] - torch.tensor(y))
+    assert gs[0].numpy() == pytest.approx(np.linalg.matrix_power(w.T, 5) @ (hs[-1].numpy() - y))
+    h = 1e-6
+    for i, j in ((0, 0), (1, 2), (2, 1)):
+        up, down = w.copy(), w.copy()
+        up[i, j] += h
+        down[i, j] -= h
+        diff = loss_of(torch.tensor(up), torch.tensor(h0), torch.tensor(y), 5) - loss_of(
+            torch.tensor(down), torch.tensor(h0), torch.tensor(y), 5
+        )
+        assert dw[i, j].item() == pytest.approx(diff.item() / (2 * h), abs=1e-6)
+
+
+@pytest.mark.parametrize(("rho", "steps"), [(1.1, 40), (0.7, 12)])
+def test_exploding_ratio_is_rho_to_the_t_and_clipping_bounds_the_step(rho, steps):
+    report = run("exploding gradient", 3, rho=rho, steps=steps)
+    t = table(report, "rho^T")
+    for scale, _, _, ratio, *_ in t.rows:
+        assert ratio == pytest.approx(scale**steps, rel=1e-9)
+    step = table(report, "step's gradient norm")
+    runs = {row[0]: row for row in step.rows}
+    assert runs["exploding"][2] == runs["exploding, clipped"][2]  # the same gradient before clipping
+    assert runs["exploding, clipped"][3] == pytest.approx(min(1.0, runs["exploding"][2]))
+    assert runs["safe"][1] == 0.9 and runs["exploding"][1] == rho
+    ex = exercise(report, "steps-to-100x")
+    n, size = 0, 1.0
+    while size < 100:
+        n, size = n + 1, size * ex.given["rho"]
+    assert ex.answer == n
