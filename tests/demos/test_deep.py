@@ -129,3 +129,50 @@ def test_exploding_ratio_is_rho_to_the_t_and_clipping_bounds_the_step(rho, steps
     while size < 100:
         n, size = n + 1, size * ex.given["rho"]
     assert ex.answer == n
+
+
+# --- weight initialization -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [16, 64])
+def test_weight_init_formulas_and_stds(width):
+    report = run("weight initialization", 1, width=width)
+    t = table(report, "sample variance")
+    want = {"xavier_normal_": 2 / (width + 2048), "kaiming_normal_ (relu, fan_in)": 2 / width}
+    want["xavier_uniform_"] = (6 / (width + 2048)) / 3  # U(-a, a) has variance a^2 / 3
+    for name, var, _, sample, _ in t.rows:
+        assert var == pytest.approx(want[name])
+        assert sample == pytest.approx(want[name], rel=0.05)
+    depth = table(report, "std of W")
+    stds = {(row[0], row[1]): row[2] for row in depth.rows}
+    assert stds[("relu", "he")] == pytest.approx(math.sqrt(2 / width))
+    assert stds[("tanh", "xavier")] == pytest.approx(math.sqrt(1 / width))
+
+
+def test_descend_is_gradient_descent_on_the_mse():
+    from mlterms.demos.deep.weight_initialization import descend
+
+    rng = np.random.default_rng(2)
+    x, y, w = rng.normal(size=(20, 3)), rng.normal(size=20), rng.normal(size=(1, 3))
+    leaf = torch.tensor(w, requires_grad=True)  # one layer: the net is linear, x @ w.T
+    losses = descend([leaf], torch.tensor(x), torch.tensor(y), steps=3, lr=0.1)
+    for k in range(3):
+        err = x @ w[0] - y
+        assert losses[k] == pytest.approx((err**2).mean())
+        w = w - 0.1 * 2 * (x.T @ err)[None, :] / 20
+    assert leaf.detach().numpy() == pytest.approx(w)
+
+
+def test_weight_init_exercises():
+    report = run("weight initialization", 3)
+    he, bound = exercise(report, "he-std"), exercise(report, "xavier-uniform-bound")
+    assert he.answer == pytest.approx(math.sqrt(2 / he.given["fan_in"]))
+    # nn.init's own bound: the largest |w| of many xavier_uniform_ draws approaches it from below
+    g = bound.given
+    repeats = 1 + 40_000 // (g["fan_out"] * g["fan_in"])
+    draws = [
+        torch.nn.init.xavier_uniform_(torch.empty(g["fan_out"], g["fan_in"], dtype=f64))
+        for _ in range(repeats)
+    ]
+    top = max(float(d.abs().max()) for d in draws)
+    assert 0.995 * bound.answer < top <= bound.answer
