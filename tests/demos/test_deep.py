@@ -10,7 +10,7 @@ import torch
 
 from mlterms.demos.hand.deep import backward, forward, init_std
 
-from .util import column, exercise, run, table
+from .util import column, exercise, run, table, tensor
 
 f64 = torch.float64
 
@@ -176,3 +176,38 @@ def test_weight_init_exercises():
     ]
     top = max(float(d.abs().max()) for d in draws)
     assert 0.995 * bound.answer < top <= bound.answer
+
+
+# --- chain rule ------------------------------------------------------------------------------------
+
+
+def test_chain_rule_helpers_against_numpy_formulas():
+    from mlterms.demos.deep.chain_rule import composite_grad, jacobians_by_hand
+
+    x = np.array([-1.2, 0.3, 0.9])
+    grad, _ = composite_grad(torch.tensor(x))
+    assert grad.numpy() == pytest.approx(np.exp(np.sin(x**2)) * np.cos(x**2) * 2 * x)
+    a, b = 0.7, -0.4
+    jf, jg = jacobians_by_hand(torch.tensor([a, b]))
+    # f(g(a, b)) = a b sin(a + b) + a^4, differentiated by hand
+    want = [b * np.sin(a + b) + a * b * np.cos(a + b) + 4 * a**3, a * np.sin(a + b) + a * b * np.cos(a + b)]
+    assert (jf @ jg).squeeze(0).numpy() == pytest.approx(want)
+
+
+def test_chain_rule_table_and_exercises():
+    report = run("chain rule", 2)
+    t = table(report, "product (chain rule)")
+    for x, du, dv, dy, prod, auto, fd in t.rows:
+        assert du == pytest.approx(2 * x) and dv == pytest.approx(math.cos(x * x))
+        assert dy == pytest.approx(math.exp(math.sin(x * x))) and auto == pytest.approx(prod)
+        assert prod == pytest.approx(math.exp(math.sin(x * x)) * math.cos(x * x) * 2 * x)
+        assert fd == pytest.approx(prod, abs=1e-6)
+    ex = exercise(report, "d-exp-sin-square")
+    x0 = torch.tensor(ex.given["x"], dtype=f64, requires_grad=True)
+    torch.exp(torch.sin(x0**2)).backward()
+    assert ex.answer == pytest.approx(x0.grad.item())
+    paths = table(report, "df/dz_k * dz_k/dx1")
+    x1, x2 = tensor(report, "x").values  # f(g(x)) = x1 x2 sin(x1 + x2) + x1^4
+    want = x2 * math.sin(x1 + x2) + x1 * x2 * math.cos(x1 + x2) + 4 * x1**3
+    assert sum(column(paths, "df/dz_k * dz_k/dx1")) == pytest.approx(want)
+    assert tensor(report, "J_f @ J_g").values[0][0] == pytest.approx(want)
