@@ -211,3 +211,32 @@ def test_chain_rule_table_and_exercises():
     want = x2 * math.sin(x1 + x2) + x1 * x2 * math.cos(x1 + x2) + 4 * x1**3
     assert sum(column(paths, "df/dz_k * dz_k/dx1")) == pytest.approx(want)
     assert tensor(report, "J_f @ J_g").values[0][0] == pytest.approx(want)
+
+
+# --- computational graph ---------------------------------------------------------------------------
+
+
+def test_nodes_and_walk_on_another_expression():
+    from mlterms.demos.deep.computational_graph import backprop_by_walk, nodes_of
+
+    x = torch.tensor(1.3, dtype=f64, requires_grad=True)
+    y = torch.tensor(-0.6, dtype=f64, requires_grad=True)
+    loss = (x * x).sin() * y + x
+    names = sorted(type(n).__name__ for n in nodes_of(loss.grad_fn))
+    assert names == sorted(
+        ["AddBackward0", "MulBackward0", "MulBackward0", "SinBackward0"] + ["AccumulateGrad"] * 2
+    )
+    grads = backprop_by_walk(loss)
+    assert grads[x].item() == pytest.approx(math.cos(1.3**2) * 2 * 1.3 * -0.6 + 1)
+    assert grads[y].item() == pytest.approx(math.sin(1.3**2))
+
+
+def test_computational_graph_report():
+    report = run("computational graph", 4)
+    t = table(report, "by walking the nodes")
+    (_, a, walk_a, back_a, _), (_, b, walk_b, back_b, _) = t.rows
+    assert walk_a == pytest.approx((b + math.exp(a)) * b) and back_a == pytest.approx(walk_a)
+    assert walk_b == pytest.approx(2 * a * b + math.exp(a)) and back_b == pytest.approx(walk_b)
+    assert len(table(report, "inputs (next_functions)").rows) == exercise(report, "node-count").answer == 6
+    two = exercise(report, "grad-after-two-passes")
+    assert two.answer == pytest.approx(2 * (two.given["b"] + math.exp(two.given["a"])) * two.given["b"])
