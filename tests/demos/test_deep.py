@@ -240,3 +240,41 @@ def test_computational_graph_report():
     assert len(table(report, "inputs (next_functions)").rows) == exercise(report, "node-count").answer == 6
     two = exercise(report, "grad-after-two-passes")
     assert two.answer == pytest.approx(2 * (two.given["b"] + math.exp(two.given["a"])) * two.given["b"])
+
+
+# --- perceptron ------------------------------------------------------------------------------------
+
+
+def test_perceptron_rule_on_known_numbers():
+    from mlterms.demos.deep.perceptron import train
+
+    x = torch.tensor([[1.0, 2.0, 1.0], [-1.0, -1.0, 1.0], [2.0, 0.5, 1.0]], dtype=f64)
+    y = torch.tensor([1.0, -1.0, 1.0], dtype=f64)
+    w, path, per_epoch = train(x, y)
+    # epoch 1: w = 0 misses x0 -> (1, 2, 1); x1: -(-1 - 2 + 1) = 2 > 0 fine; x2: 2 + 1 + 1 > 0 fine
+    assert [p.tolist() for p in path] == [[0.0, 0.0, 0.0], [1.0, 2.0, 1.0]]
+    assert per_epoch == [1, 0] and w.tolist() == [1.0, 2.0, 1.0]
+
+
+@pytest.mark.parametrize(("margin", "n"), [(0.5, 40), (0.2, 80)])
+def test_perceptron_report_bound_and_exercise(margin, n):
+    report = run("perceptron", 1, margin=margin, n=n)
+    t = {row[0]: row[1] for row in table(report, "quantity").rows}
+    assert t["bound (R / gamma)^2"] == pytest.approx(
+        (t["R = max ||x||"] / t["gamma = margin of the true line"]) ** 2
+    )
+    assert (
+        t["gamma = margin of the true line"] > margin / 2 / math.sqrt(1 + 0.5**2) - 1e-12
+    )  # the gap, augmented
+    assert t["R = max ||x||"] <= math.sqrt(2**2 + 2**2 + 1)  # points in [-2, 2]^2, plus the constant 1
+    assert t["updates (mistakes)"] <= t["bound (R / gamma)^2"] and t["training accuracy"] == 1.0
+    ex = exercise(report, "one-update")
+    assert ex.answer == pytest.approx([ex.given["y"] * v for v in ex.given["x"]])
+    assert abs(ex.given["x"][2] - 1.0) < 1e-12 and ex.given["y"] in (-1.0, 1.0)
+
+
+def test_perceptron_xor_table():
+    t = table(run("perceptron", 0), "perceptron on (h1, h2)")
+    for x1, x2, label, h1, h2, out in t.rows:
+        assert label == (1.0 if (x1 != x2) else -1.0)
+        assert (h1, h2) == (float(x1 or x2), float(x1 and x2)) and out == label
