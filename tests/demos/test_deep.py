@@ -278,3 +278,29 @@ def test_perceptron_xor_table():
     for x1, x2, label, h1, h2, out in t.rows:
         assert label == (1.0 if (x1 != x2) else -1.0)
         assert (h1, h2) == (float(x1 or x2), float(x1 and x2)) and out == label
+
+
+# --- layer normalization ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("batch", "features"), [(4, 6), (3, 2)])
+def test_layer_norm_rows_against_numpy(batch, features):
+    report = run("layer normalization", 2, batch=batch, features=features)
+    x = np.array(tensor(report, "x").values)
+    got = np.array(tensor(report, "layer_norm(x), gamma = 1, beta = 0").values)
+    mean, var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)  # per row, biased
+    assert got == pytest.approx((x - mean) / np.sqrt(var + 1e-5), abs=1e-12)
+    stats = table(report, "biased var of x")
+    assert column(stats, "mean of x") == pytest.approx(list(mean[:, 0]))
+    assert column(stats, "biased var of x") == pytest.approx(list(var[:, 0]))
+    ln = np.array(tensor(report, "example 0, layer norm, batch A and batch B").values)
+    assert ln[0] == pytest.approx(got[0], abs=1e-12) and ln[1] == pytest.approx(got[0], abs=1e-12)
+    bn = np.array(tensor(report, "example 0, batch norm (train mode), batch A and batch B").values)
+    col_mean, col_var = x.mean(axis=0), x.var(axis=0)  # batch norm: per column, over the batch A
+    assert bn[0] == pytest.approx((x[0] - col_mean) / np.sqrt(col_var + 1e-5), abs=1e-10)
+
+
+def test_layer_norm_exercise():
+    ex = exercise(run("layer normalization", 3), "normalise-a-row")
+    row = np.array(ex.given["row"])
+    assert ex.answer == pytest.approx((row[0] - row.mean()) / row.std())
