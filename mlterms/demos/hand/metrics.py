@@ -1,0 +1,127 @@
+"""Evaluation by hand: confusion counts, precision and recall, the ROC curve and its area,
+calibration bins, k-fold splits, and a small logistic regression to evaluate (torch passed in)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
+
+
+def confusion_matrix(y: torch.Tensor, pred: torch.Tensor, classes: int) -> torch.Tensor:
+    """(C, C) counts: row = true class, column = predicted class; from (N,) integer labels."""
+    import torch.nn.functional as F
+
+    return F.one_hot(y, classes).T @ F.one_hot(pred, classes)  # (C, N) @ (N, C)
+
+
+def binary_counts(y: torch.Tensor, pred: torch.Tensor) -> tuple[int, int, int, int]:
+    """(TP, FP, FN, TN) of 0/1 labels and 0/1 predictions, read off the 2x2 confusion matrix."""
+    cm = confusion_matrix(y.long(), pred.long(), 2)
+    return int(cm[1, 1]), int(cm[0, 1]), int(cm[1, 0]), int(cm[0, 0])
+
+
+def ratio(a: float, b: float) -> float:
+    """a / b, and 0 for 0 / 0 (a precision with no predicted positives, say)."""
+    return a / b if b else 0.0
+
+
+def precision_recall_f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    """TP / (TP + FP), TP / (TP + FN), and F1 = 2 TP / (2 TP + FP + FN)."""
+    return ratio(tp, tp + fp), ratio(tp, tp + fn), ratio(2 * tp, 2 * tp + fp + fn)
+
+
+def at_threshold(scores: torch.Tensor, y: torch.Tensor, t: float) -> tuple[float, float, float]:
+    """Precision, recall and F1 when `score >= t` is called positive."""
+    tp, fp, fn, _ = binary_counts(y, scores >= t)
+    return precision_recall_f1(tp, fp, fn)
+
+
+def roc_points(scores: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(FPR, TPR, thresholds) of `score >= t` for t at every distinct score, highest first,
+    after the point (0, 0) of t = +inf: sort once, then running counts of positives and negatives."""
+    import torch
+
+    order = torch.argsort(scores, descending=True)
+    s, hit = scores[order], y[order].double()  # (N,) each
+    tp, fp = torch.cumsum(hit, 0), torch.cumsum(1 - hit, 0)  # positives called at each cut
+    last = torch.ones_like(s, dtype=torch.bool)
+    last[:-1] = s[1:] != s[:-1]  # tied scores move together: keep the last of each run
+    zero = torch.zeros(1, dtype=torch.float64)
+    fpr = torch.cat([zero, fp[last] / fp[-1]])
+    tpr = torch.cat([zero, tp[last] / tp[-1]])
+    return fpr, tpr, torch.cat([torch.tensor([float("inf")], dtype=s.dtype), s[last]])
+
+
+def trapezoid(x: torch.Tensor, y: torch.Tensor) -> float:
+    """The area under the polyline through (x, y): sum of (x1 - x0) (y0 + y1) / 2."""
+    return float(((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2).sum())
+
+
+def pairwise_auc(scores: torch.Tensor, y: torch.Tensor) -> float:
+    """P(a random positive scores above a random negative), ties counted 1/2, over all pairs."""
+    pos, neg = scores[y == 1], scores[y == 0]
+    diff = pos[:, None] - neg[None, :]  # (P, N)
+    return float(((diff > 0).double() + 0.5 * (diff == 0).double()).mean())
+
+
+def reliability(probs: torch.Tensor, y: torch.Tensor, bins: int) -> tuple[list[list[float]], float]:
+    """Equal-width bins of predicted P(y = 1): rows [low, high, count, mean predicted, fraction
+    positive] of the non-empty bins, and ECE = sum over bins of count / N * |predicted - observed|."""
+    import torch
+
+    which = torch.clamp((probs * bins).long(), max=bins - 1)  # (N,) bin of each prediction
+    rows, ece = [], 0.0
+    for b in range(bins):
+        inside = which == b
+        count = int(inside.sum())
+        if count:
+            conf, freq = float(probs[inside].mean()), float(y[inside].double().mean())
+            rows.append([b / bins, (b + 1) / bins, count, conf, freq])
+            ece += count / len(probs) * abs(conf - freq)
+    return rows, ece
+
+
+def kfold(n: int, k: int, generator: torch.Generator) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """k (train indices, validation indices) pairs: shuffle 0..n-1 once, cut it into k near-equal
+    folds, and hold out each fold in turn."""
+    import torch
+
+    folds = torch.tensor_split(torch.randperm(n, generator=generator), k)
+    return [(torch.cat([f for j, f in enumerate(folds) if j != i]), folds[i]) for i in range(k)]
+
+
+def blobs(n: int, d: int, sep: float, prevalence: float = 0.5) -> tuple[torch.Tensor, torch.Tensor]:
+    """n points in d dimensions: y ~ Bernoulli(prevalence), x ~ N(0, I) shifted by `sep` along the
+    first axis when y = 1. Returns X (n, d) float64 and y (n,) int64."""
+    import torch
+
+    y = (torch.rand(n) < prevalence).long()
+    X = torch.randn(n, d, dtype=torch.float64)
+    X[:, 0] += sep * y
+    return X, y
+
+
+def logistic_fit(X: torch.Tensor, y: torch.Tensor, lam: float = 1e-3, steps: int = 12) -> torch.Tensor:
+    """Weights (d + 1,) of L2-regularised logistic regression (the last is the bias), by Newton's
+    method on mean(BCE) + lam/2 ||w||^2 (the bias unpenalised)."""
+    import torch
+
+    A = torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype)], 1)  # (N, d + 1)
+    w = torch.zeros(A.shape[1], dtype=X.dtype)
+    penalty = torch.full((A.shape[1],), lam, dtype=X.dtype)
+    penalty[-1] = 0.0
+    for _ in range(steps):
+        p = torch.sigmoid(A @ w)  # (N,)
+        grad = A.T @ (p - y.to(X.dtype)) / len(X) + penalty * w
+        hess = (
+            (A.T * (p * (1 - p))) @ A / len(X) + torch.diag(penalty) + 1e-9 * torch.eye(len(w), dtype=X.dtype)
+        )
+        w = w - torch.linalg.solve(hess, grad)
+    return w
+
+
+def logits_of(w: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
+    """(N,) logits X w[:-1] + w[-1] of a logistic_fit."""
+    return X @ w[:-1] + w[-1]
