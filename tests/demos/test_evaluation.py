@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
 
 from mlterms.demos.hand import metrics
 
-from .util import column, exercise, row, run, scalar, table
+from .util import column, exercise, row, run, scalar, table, tensor
 
 # -- the shared by-hand helpers -----------------------------------------------------------------
 
@@ -57,3 +59,34 @@ def test_confusion_matrix_exercises():
     cm = np.array(e.given["confusion matrix"])
     assert e.answer == pytest.approx(np.trace(cm) / cm.sum())
     assert cm.sum() == report.params["n"]
+
+
+# -- accuracy ------------------------------------------------------------------------------------
+
+
+def phi(z):
+    return 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+
+def test_accuracy_small_table_and_closed_form():
+    report = run("accuracy", 2)
+    t = table(report, "right?")
+    labels, preds = np.array(column(t, "label")), np.array(column(t, "prediction"))
+    assert column(t, "right?") == ["yes" if a == b else "no" for a, b in zip(labels, preds, strict=True)]
+    assert scalar(report, "accuracy on these 12") == pytest.approx(np.mean(labels == preds))
+    w0, w1, b = tensor(report, "weights (w0, w1, b)").values
+    norm = math.hypot(w0, w1)
+    sep = report.params["sep"]
+    want = 0.5 * phi((w0 * sep + b) / norm) + 0.5 * phi(-b / norm)
+    closed = table(report, "true accuracy").rows[0][1]
+    assert closed == pytest.approx(want)
+    e = exercise(report, "accuracy-standard-error")
+    assert e.answer == pytest.approx(np.sqrt(closed * (1 - closed) / report.params["n_test"]))
+
+
+def test_accuracy_spread_shrinks_like_one_over_sqrt_n():
+    def std(report):
+        return row(table(report, "statistic"), "std of the test accuracies")[1]
+
+    small, large = run("accuracy", 0), run("accuracy", 0, n_test=400)
+    assert std(small) / std(large) == pytest.approx(2.0, rel=0.25)
