@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -90,3 +91,78 @@ def test_accuracy_spread_shrinks_like_one_over_sqrt_n():
 
     small, large = run("accuracy", 0), run("accuracy", 0, n_test=400)
     assert std(small) / std(large) == pytest.approx(2.0, rel=0.25)
+
+
+def tail(z):
+    """P(N(0, 1) >= z), by numpy's own route: not the demo's normal_tail."""
+    return 1 - phi(z)
+
+
+def test_precision_recall_f1_helpers_on_known_counts():
+    scores = torch.tensor([0.9, 0.8, 0.7, 0.4, 0.3, 0.1], dtype=torch.float64)
+    y = torch.tensor([1, 0, 1, 1, 0, 0])
+    p, rec, f1 = metrics.at_threshold(scores, y, 0.5)  # calls 0.9, 0.8, 0.7: TP 2, FP 1, FN 1
+    assert (p, rec) == pytest.approx((2 / 3, 2 / 3))
+    assert f1 == pytest.approx(2 * p * rec / (p + rec))
+    assert metrics.precision_recall_f1(0, 0, 3) == (0.0, 0.0, 0.0)
+
+
+# -- precision -----------------------------------------------------------------------------------
+
+
+def test_precision_columns_and_bayes_rule():
+    report = run("precision", 1, mu=1.5)
+    t = table(report, "precision TP / (TP + FP)")
+    tp, fp = np.array(column(t, "TP")), np.array(column(t, "FP"))
+    assert column(t, "precision TP / (TP + FP)") == pytest.approx(tp / (tp + fp))
+    rates = table(report, "Bayes: pi TPR / (pi TPR + (1 - pi) FPR)")
+    tpr, fpr = tail(1 - 1.5), tail(1.0)
+    for pi, bayes in zip(column(rates, "share positive"), column(rates, rates.columns[-1]), strict=True):
+        assert bayes == pytest.approx(pi * tpr / (pi * tpr + (1 - pi) * fpr))
+    e = exercise(report, "precision-from-rates")
+    g = e.given
+    assert e.answer == pytest.approx(
+        g["pi"] * g["TPR"] / (g["pi"] * g["TPR"] + (1 - g["pi"]) * g["FPR"]), abs=1e-3
+    )
+
+
+# -- recall --------------------------------------------------------------------------------------
+
+
+def test_recall_follows_the_positives_tail_at_every_share():
+    report = run("recall", 2, n=20000, t=0.5)
+    recalls = column(table(report, "positives"), "recall")
+    assert recalls == pytest.approx([tail(0.5 - 2.0)] * 3, abs=0.05)
+    trivial = row(table(report, "classifier"), "call everything positive")
+    title = next(s.title for s in report.sections if s.title.startswith("recall at every threshold"))
+    n, positives = (int(w) for w in re.findall(r"\d+", title)[:2])
+    assert trivial[1:] == pytest.approx([1.0, positives / n])
+
+
+def test_recall_exercise_counts_the_positives_at_or_above_t():
+    report = run("recall", 3, t=1.5)
+    e = exercise(report, "recall-of-scores")
+    assert e.answer == pytest.approx(np.mean(np.array(e.given["positive scores"]) >= e.given["t"]))
+
+
+# -- f1 score ------------------------------------------------------------------------------------
+
+
+def test_f1_is_the_harmonic_mean_in_every_row():
+    report = run("f1 score", 0)
+    t = table(report, "(P + R) / 2")
+    p, rec = np.array(column(t, "precision P")), np.array(column(t, "recall R"))
+    assert column(t, "F1") == pytest.approx(
+        np.where(p * rec > 0, 2 * p * rec / np.maximum(p + rec, 1e-300), 0)
+    )
+    neg = table(report, "TN")
+    assert row(neg, "plus 10x easy negatives")[1] == row(neg, "the test set")[1] + 10 * report.params["n"]
+    assert exercise(report, "f1-of-p-and-r").answer == pytest.approx(1 / ((1 / 0.9 + 1 / 0.3) / 2))
+
+
+def test_f1_accuracy_threshold_is_where_the_posterior_is_one_half():
+    report = run("f1 score", 1, share=0.2)
+    t_usual = table(report, "test F1").rows[0][1]
+    # P(pos | s) = pi N(s; 2, 1) / (pi N(s; 2, 1) + (1 - pi) N(s; 0, 1)) = 1/2 at s = t_usual
+    log_ratio = np.log(0.2 / 0.8) + (-((t_usual - 2.0) ** 2) + t_usual**2) / 2
+    assert log_ratio == pytest.approx(0.0, abs=1e-9)

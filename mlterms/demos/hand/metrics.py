@@ -125,3 +125,19 @@ def logistic_fit(X: torch.Tensor, y: torch.Tensor, lam: float = 1e-3, steps: int
 def logits_of(w: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     """(N,) logits X w[:-1] + w[-1] of a logistic_fit."""
     return X @ w[:-1] + w[-1]
+
+
+def gaussian_scores(n: int, mu: float, prevalence: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """A scorer's outputs on n examples: y ~ Bernoulli(prevalence), score ~ N(mu y, 1).
+    Returns scores (n,) float64 and labels (n,) int64."""
+    import torch
+
+    y = (torch.rand(n) < prevalence).long()
+    return torch.randn(n, dtype=torch.float64) + mu * y, y
+
+
+def normal_tail(z: float) -> float:
+    """P(N(0, 1) >= z): with scores N(m, 1), the share at or above a threshold t is normal_tail(t - m)."""
+    import math
+
+    return 0.5 * math.erfc(z / math.sqrt(2))
