@@ -166,3 +166,67 @@ def test_f1_accuracy_threshold_is_where_the_posterior_is_one_half():
     # P(pos | s) = pi N(s; 2, 1) / (pi N(s; 2, 1) + (1 - pi) N(s; 0, 1)) = 1/2 at s = t_usual
     log_ratio = np.log(0.2 / 0.8) + (-((t_usual - 2.0) ** 2) + t_usual**2) / 2
     assert log_ratio == pytest.approx(0.0, abs=1e-9)
+
+
+# -- roc curve -----------------------------------------------------------------------------------
+
+
+def brute_roc(scores, y):
+    """(FPR, TPR) at +inf and then at every distinct score, highest first, by direct counting."""
+    s, y = np.asarray(scores), np.asarray(y)
+    ts = [np.inf, *sorted(set(s.tolist()), reverse=True)]
+    return [(np.mean(s[y == 0] >= t), np.mean(s[y == 1] >= t)) for t in ts]
+
+
+def test_roc_points_with_ties_match_direct_counting():
+    scores = [0.9, 0.5, 0.5, 0.5, 0.2, 0.1, 0.9]
+    y = [1, 1, 0, 0, 1, 0, 0]
+    fpr, tpr, thresholds = metrics.roc_points(torch.tensor(scores, dtype=torch.float64), torch.tensor(y))
+    np.testing.assert_allclose(np.stack([fpr, tpr], 1), brute_roc(scores, y))
+    assert thresholds.tolist() == [np.inf, 0.9, 0.5, 0.2, 0.1]
+    rng = np.random.default_rng(0)
+    s, lab = rng.normal(size=50).round(1), rng.integers(0, 2, 50)
+    fpr, tpr, _ = metrics.roc_points(torch.tensor(s), torch.tensor(lab))
+    np.testing.assert_allclose(np.stack([fpr, tpr], 1), brute_roc(s, lab))
+
+
+def test_roc_closed_form_columns_and_exercise():
+    report = run("roc curve", 1, mu=2.5)
+    t = table(report, "P(N(0,1) >= t - mu)")
+    for th, want_f, want_t in zip(
+        column(t, "threshold"), column(t, "P(N(0,1) >= t)"), column(t, t.columns[-1]), strict=True
+    ):
+        assert (want_f, want_t) == pytest.approx((tail(th), tail(th - 2.5)))
+    e = exercise(report, "one-roc-point")
+    s, lab, th = np.array(e.given["scores"]), np.array(e.given["labels"]), e.given["t"]
+    assert e.answer == pytest.approx([np.mean(s[lab == 0] >= th), np.mean(s[lab == 1] >= th)])
+
+
+# -- area under the curve ------------------------------------------------------------------------
+
+
+def test_auc_helpers_count_pairs_with_ties_as_half():
+    from mlterms.demos.evaluation.area_under_the_curve import rank_sum_auc
+
+    rng = np.random.default_rng(1)
+    s, lab = rng.normal(size=40).round(1), rng.integers(0, 2, 40)
+    wins = [1.0 if a > b else 0.5 if a == b else 0.0 for a in s[lab == 1] for b in s[lab == 0]]
+    st, yt = torch.tensor(s), torch.tensor(lab)
+    assert metrics.pairwise_auc(st, yt) == pytest.approx(np.mean(wins))
+    assert rank_sum_auc(st, yt) == pytest.approx(np.mean(wins))
+    fpr, tpr, _ = metrics.roc_points(st, yt)
+    assert metrics.trapezoid(fpr, tpr) == pytest.approx(np.mean(wins))
+    assert metrics.trapezoid(torch.tensor([0.0, 0.5, 1.0]), torch.tensor([1.0, 1.0, 1.0])) == pytest.approx(
+        1.0
+    )
+
+
+def test_auc_closed_form_and_exercise():
+    report = run("area under the curve", 2, mu=1.8)
+    assert row(table(report, "value"), "Phi(mu / sqrt(2))")[1] == pytest.approx(phi(1.8 / math.sqrt(2)))
+    e = exercise(report, "auc-by-pairs")
+    pos, neg = e.given["positive scores"], e.given["negative scores"]
+    wins = [1.0 if a > b else 0.5 if a == b else 0.0 for a in pos for b in neg]
+    assert e.answer == pytest.approx(np.mean(wins))
+    methods = column(table(report, "method"), "AUC")
+    assert methods == pytest.approx([methods[0]] * 3)
