@@ -230,3 +230,98 @@ def test_auc_closed_form_and_exercise():
     assert e.answer == pytest.approx(np.mean(wins))
     methods = column(table(report, "method"), "AUC")
     assert methods == pytest.approx([methods[0]] * 3)
+
+
+# -- class imbalance -----------------------------------------------------------------------------
+
+
+def test_logistic_fit_is_a_stationary_point_of_the_weighted_penalised_loss():
+    X, y = metrics.blobs(80, 3, 1.0, 0.3)
+    lam, pw = 1e-2, 3.0
+    w = metrics.logistic_fit(X, y, lam=lam, pos_weight=pw).requires_grad_(True)
+    z = X @ w[:-1] + w[-1]
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(z, y.double(), pos_weight=torch.tensor(pw))
+    # binary_cross_entropy_with_logits means over examples; the helper means over examples too
+    (g,) = torch.autograd.grad(bce + lam / 2 * (w[:-1] ** 2).sum(), w)
+    assert g.abs().max() < 1e-9
+
+
+def test_logistic_fit_batches_and_masks_like_separate_fits():
+    X, y = metrics.blobs(30, 2, 1.5)
+    keep = torch.zeros(2, 30)
+    keep[0, :20], keep[1, 10:] = 1.0, 1.0
+    batched = metrics.logistic_fit(X.expand(2, -1, -1), y.expand(2, -1), mask=keep)
+    separate = torch.stack([metrics.logistic_fit(X[:20], y[:20]), metrics.logistic_fit(X[10:], y[10:])])
+    assert torch.allclose(batched, separate, atol=1e-10)
+    assert torch.allclose(
+        metrics.logits_of(batched, X.expand(2, -1, -1))[1], metrics.logits_of(separate[1], X)
+    )
+
+
+def test_class_imbalance_constant_classifier_and_exercises():
+    report = run("class imbalance", 4)
+    t = table(report, "balanced accuracy")
+    const = row(t, "always negative")
+    share = report.params["share"]
+    assert const[2:] == [0.0, 0.0, 0.0, 0.5]
+    assert const[1] == pytest.approx(1 - share, abs=4 * math.sqrt(share * (1 - share) / 20000))
+    assert exercise(report, "majority-accuracy").answer == pytest.approx(1 - share)
+    weighted, plain = row(t, "logistic, positives weighted"), row(t, "logistic regression")
+    assert weighted[2] > plain[2]  # more recall
+    assert weighted[3] < plain[3]  # for less precision
+
+
+# -- calibration ---------------------------------------------------------------------------------
+
+
+def test_reliability_bins_against_numpy():
+    rng = np.random.default_rng(2)
+    p, y = rng.uniform(size=300), rng.integers(0, 2, 300)
+    p[0] = 1.0  # the top edge belongs to the last bin
+    rows, ece = metrics.reliability(torch.tensor(p), torch.tensor(y), 5)
+    which = np.minimum(np.digitize(p, np.linspace(0, 1, 6)[1:-1]), 4)
+    want = sum(np.mean(which == b) * abs(p[which == b].mean() - y[which == b].mean()) for b in range(5))
+    assert ece == pytest.approx(want)
+    assert [r[2] for r in rows] == [int(np.sum(which == b)) for b in range(5)]
+
+
+def ece_of(t):
+    counts, gaps = np.array(column(t, "examples")), np.array(column(t, "gap"))
+    return float(np.sum(counts / counts.sum() * np.abs(gaps)))
+
+
+def test_calibration_ece_follows_the_tables():
+    report = run("calibration", 1, bins=8)
+    before, after = [
+        t
+        for t in (it for s in report.sections for it in s.items)
+        if getattr(t, "columns", [None])[-1:] == ["gap"]
+    ]
+    assert scalar(
+        report, "ECE = sum over bins of (count / N) |mean predicted - share positive|"
+    ) == pytest.approx(ece_of(before))
+    summary = table(report, "ECE")
+    assert row(summary, "after")[1] == pytest.approx(ece_of(after))
+    assert row(summary, "after")[2:] == row(summary, "before")[2:]  # accuracy and AUC
+    assert len(before.rows) <= 8 and sum(column(before, "examples")) == 5000
+
+
+# -- cross-validation ----------------------------------------------------------------------------
+
+
+def test_kfold_sizes_and_cover():
+    folds = metrics.kfold(23, 4, torch.Generator().manual_seed(0))
+    assert [len(v) for _, v in folds] == [6, 6, 6, 5]
+    assert sorted(torch.cat([v for _, v in folds]).tolist()) == list(range(23))
+    assert all(set(t.tolist()).isdisjoint(v.tolist()) and len(t) + len(v) == 23 for t, v in folds)
+
+
+def test_cross_validation_table_and_exercise():
+    report = run("cross validation", 2, n=37, k=5)
+    e = exercise(report, "fold-sizes")
+    q, extra = divmod(37, 5)
+    assert e.answer == [q + (i < extra) for i in range(5)]
+    t = table(report, "held-out indices")
+    held = sorted(int(i) for cell in column(t, "held-out indices") for i in cell.split())
+    assert held == list(range(37))
+    assert [a + b for a, b in zip(column(t, "trained on"), column(t, "held out"), strict=True)] == [37] * 5

@@ -23,7 +23,7 @@ from mlterms.demos.report import Report
             min=0.0,
             max=4.0,
         ),
-        Param("n", "int", 800, "test examples", min=100, max=3000),
+        Param("n", "int", 800, "test examples", min=100, max=2000),
         Param(
             "decimals",
             "int",

@@ -103,28 +103,41 @@ def blobs(n: int, d: int, sep: float, prevalence: float = 0.5) -> tuple[torch.Te
     return X, y
 
 
-def logistic_fit(X: torch.Tensor, y: torch.Tensor, lam: float = 1e-3, steps: int = 12) -> torch.Tensor:
-    """Weights (d + 1,) of L2-regularised logistic regression (the last is the bias), by Newton's
-    method on mean(BCE) + lam/2 ||w||^2 (the bias unpenalised)."""
+def logistic_fit(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    lam: float = 1e-3,
+    steps: int = 12,
+    pos_weight: float = 1.0,
+    mask: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Weights (..., d + 1) of L2-regularised logistic regression (the last is the bias), by Newton's
+    method on the mean of BCE (each positive's term times pos_weight) + lam/2 ||w||^2, bias
+    unpenalised. X (..., N, d), y (..., N); batch dimensions fit independent models, and `mask`
+    (..., N) of 0/1 keeps only some examples in each fit (the mean is over those)."""
     import torch
 
-    A = torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype)], 1)  # (N, d + 1)
-    w = torch.zeros(A.shape[1], dtype=X.dtype)
-    penalty = torch.full((A.shape[1],), lam, dtype=X.dtype)
+    ones = torch.ones(*X.shape[:-1], 1, dtype=X.dtype)
+    A = torch.cat([X, ones], -1)  # (..., N, d + 1)
+    yf = y.to(X.dtype)
+    c = 1 + (pos_weight - 1) * yf  # (..., N) weight of each example's loss
+    if mask is not None:
+        c = c * mask.to(X.dtype)
+    count = (torch.ones_like(yf) if mask is None else mask.to(X.dtype)).sum(-1, keepdim=True)  # (..., 1)
+    w = torch.zeros(*A.shape[:-2], A.shape[-1], dtype=X.dtype)
+    penalty = torch.full((A.shape[-1],), lam, dtype=X.dtype)
     penalty[-1] = 0.0
     for _ in range(steps):
-        p = torch.sigmoid(A @ w)  # (N,)
-        grad = A.T @ (p - y.to(X.dtype)) / len(X) + penalty * w
-        hess = (
-            (A.T * (p * (1 - p))) @ A / len(X) + torch.diag(penalty) + 1e-9 * torch.eye(len(w), dtype=X.dtype)
-        )
+        p = torch.sigmoid((A @ w[..., None])[..., 0])  # (..., N)
+        grad = (A.mT @ (c * (p - yf))[..., None])[..., 0] / count + penalty * w
+        hess = (A.mT * (c * p * (1 - p))[..., None, :]) @ A / count[..., None] + torch.diag(penalty + 1e-9)
         w = w - torch.linalg.solve(hess, grad)
     return w
 
 
 def logits_of(w: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
-    """(N,) logits X w[:-1] + w[-1] of a logistic_fit."""
-    return X @ w[:-1] + w[-1]
+    """(..., N) logits X w[:-1] + w[-1] of a logistic_fit (batched like it)."""
+    return (X @ w[..., :-1, None])[..., 0] + w[..., -1:]
 
 
 def gaussian_scores(n: int, mu: float, prevalence: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -141,3 +154,10 @@ def normal_tail(z: float) -> float:
     import math
 
     return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+def linear_accuracy(w: torch.Tensor, sep: float, prevalence: float = 0.5) -> float:
+    """The exact accuracy of `logits_of(w, x) >= 0` on blobs(sep, prevalence): the logit is
+    N(w0 sep y + b, |w|^2) within each class, so P(right) = pi Phi((w0 sep + b) / |w|) + (1 - pi) Phi(-b / |w|)."""
+    norm, w0, b = float(w[:-1].norm()), float(w[0]), float(w[-1])
+    return prevalence * (1 - normal_tail((w0 * sep + b) / norm)) + (1 - prevalence) * normal_tail(b / norm)
