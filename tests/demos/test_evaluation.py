@@ -325,3 +325,26 @@ def test_cross_validation_table_and_exercise():
     held = sorted(int(i) for cell in column(t, "held-out indices") for i in cell.split())
     assert held == list(range(37))
     assert [a + b for a, b in zip(column(t, "trained on"), column(t, "held out"), strict=True)] == [37] * 5
+
+
+# -- data leakage --------------------------------------------------------------------------------
+
+
+def test_data_leakage_correlations_against_numpy():
+    from mlterms.demos.evaluation.data_leakage import correlations
+
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(30, 4)), rng.normal(size=30)
+    want = [np.corrcoef(X[:, j], y)[0, 1] for j in range(4)]
+    assert correlations(torch.tensor(X), torch.tensor(y)).numpy() == pytest.approx(want)
+
+
+def test_data_leakage_grows_with_the_features_searched():
+    few, many = run("data leakage", 0, features=100), run("data leakage", 0, features=1000)
+
+    def leaky(report):
+        return row(table(report, "pipeline"), "select on all rows, then split (leak)")[1]
+
+    assert leaky(many) > leaky(few)  # more noise features to choose from, more chance fit
+    clean = row(table(many, "pipeline"), "split, then select on training rows")
+    assert clean[1] == pytest.approx(0.5, abs=0.12) and clean[2] == pytest.approx(0.5, abs=0.03)
