@@ -348,3 +348,34 @@ def test_data_leakage_grows_with_the_features_searched():
     assert leaky(many) > leaky(few)  # more noise features to choose from, more chance fit
     clean = row(table(many, "pipeline"), "split, then select on training rows")
     assert clean[1] == pytest.approx(0.5, abs=0.12) and clean[2] == pytest.approx(0.5, abs=0.03)
+
+
+# -- test set ------------------------------------------------------------------------------------
+
+
+def test_binomial_max_mean_against_enumeration():
+    from itertools import product
+
+    from mlterms.demos.evaluation.test_set import binomial_max_mean
+
+    n, p = 3, 0.6  # two models: enumerate all 2^6 right/wrong patterns
+    total = 0.0
+    for pattern in product([0, 1], repeat=2 * n):
+        prob = np.prod([p if b else 1 - p for b in pattern])
+        total += prob * max(sum(pattern[:n]), sum(pattern[n:])) / n
+    assert binomial_max_mean(n, p, 2) == pytest.approx(total)
+    assert binomial_max_mean(5, 0.3, 1) == pytest.approx(0.3)  # one model: just its mean
+
+
+def test_test_set_tables():
+    report = run("test set", 0, models=5)
+    t = table(report, "validation accuracy")
+    best = row(t, "the best of 5: exact E[max] from the binomial CDF")[1]
+    assert best > row(t, "each model's true accuracy")[1]
+    e = exercise(report, "best-of-two")
+    from mlterms.demos.evaluation.test_set import binomial_max_mean
+
+    assert e.answer == pytest.approx(binomial_max_mean(e.given["n"], e.given["p"], e.given["models"]))
+    assert e.answer > 0.7
+    picks = table(report, "true accuracy (exact)")
+    assert len(picks.rows) == 2 and all(0.5 <= r[3] <= 1 for r in picks.rows)
