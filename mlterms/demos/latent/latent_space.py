@@ -15,7 +15,7 @@ STEPS = 9  # points along an interpolation
     "nearby codes decode to similar outputs and moving between two codes moves between two data points.",
     params=[
         Param("k", "int", 2, "latent dimensions (the data has 2 factors)", min=1, max=6),
-        Param("noise", "float", 0.4, "noise off the data's plane, per dimension", min=0.0, max=1.0),
+        Param("noise", "float", 0.4, "noise off the data's plane, per dimension", min=0.05, max=1.0),
     ],
 )
 def run(r: Report, *, k: int, noise: float) -> None:
