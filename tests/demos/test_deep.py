@@ -304,3 +304,40 @@ def test_layer_norm_exercise():
     ex = exercise(run("layer normalization", 3), "normalise-a-row")
     row = np.array(ex.given["row"])
     assert ex.answer == pytest.approx((row[0] - row.mean()) / row.std())
+
+
+# --- residual connection ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("activation", "depth"), [("sigmoid", 20), ("tanh", 8)])
+def test_residual_table_and_identity(activation, depth):
+    report = run("residual connection", 1, activation=activation, depth=depth)
+    t = table(report, "log10 first/last")
+    first = dict(zip(column(t, "stack"), column(t, "log10 ||dW_1||"), strict=True))
+    last = dict(zip(column(t, "stack"), column(t, "log10 ||dW_L||"), strict=True))
+    for stack, ratio in zip(column(t, "stack"), column(t, "log10 first/last"), strict=True):
+        assert ratio == pytest.approx(first[stack] - last[stack])
+    if activation == "sigmoid":  # sigmoid' <= 1/4 per plain layer; Xavier keeps W's size
+        assert first["plain"] - last["plain"] < (depth - 1) * math.log10(0.3)
+        assert first["residual"] - first["plain"] > 2
+    zero = {r[0]: r[1:] for r in table(report, "||dL/dh_L||").rows}
+    assert zero["plain"][0] == 0.0  # W = 0: nothing flows back through a plain stack
+    assert zero["residual"][0] == pytest.approx(zero["residual"][1])
+    effect = [c for c in report.checks if c.kind == "effect"][0]
+    assert effect.passed is (activation == "sigmoid" or None)
+
+
+def test_residual_exercises():
+    report = run("residual connection", 2)
+    chain = exercise(report, "linear-chain")
+    k, a = chain.given["k"], chain.given["a"]
+    h0 = torch.tensor(1.0, dtype=f64, requires_grad=True)
+    plain, res = h0, h0
+    for _ in range(k):
+        plain, res = a * plain, res + a * res
+    ratio = torch.autograd.grad(res, h0)[0] / torch.autograd.grad(plain, h0)[0]
+    assert chain.answer == pytest.approx(float(ratio), rel=1e-9)
+    block = exercise(report, "tanh-block-slope")
+    w, x0, h = block.given["w"], block.given["x"], 1e-6
+    fd = ((x0 + h + math.tanh(w * (x0 + h))) - (x0 - h + math.tanh(w * (x0 - h)))) / (2 * h)
+    assert block.answer == pytest.approx(fd, abs=1e-6)
