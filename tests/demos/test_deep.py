@@ -341,3 +341,44 @@ def test_residual_exercises():
     w, x0, h = block.given["w"], block.given["x"], 1e-6
     fd = ((x0 + h + math.tanh(w * (x0 + h))) - (x0 - h + math.tanh(w * (x0 - h)))) / (2 * h)
     assert block.answer == pytest.approx(fd, abs=1e-6)
+
+
+# --- multilayer perceptron -------------------------------------------------------------------------
+
+
+def pairs(sizes):
+    return list(zip(sizes[:-1], sizes[1:], strict=True))
+
+
+@pytest.mark.parametrize(("hidden", "layers"), [(16, 1), (5, 2)])
+def test_mlp_layer_table_counts(hidden, layers):
+    report = run("multilayer perceptron", 0, hidden=hidden, layers=layers)
+    t = table(report, "biases n_out")
+    sizes = [1] + [hidden] * layers + [1]
+    want = [[f"{a} -> {b}", a * b, b] for a, b in pairs(sizes)]
+    assert t.rows[:-1] == want
+    total = sum(torch.nn.Linear(a, b).weight.numel() + b for a, b in pairs(sizes))
+    assert t.rows[-1][1] + t.rows[-1][2] == total
+
+
+def test_mlp_fit_table_and_effect():
+    report = run("multilayer perceptron", 1)
+    fit = table(report, "MLP")
+    xs, ys, preds = (np.array(column(fit, c)) for c in ("x", "sin(2x)", "MLP"))
+    assert ys == pytest.approx(np.sin(2 * xs))
+    mse = dict(table(report, "held-out MSE").rows)
+    x = np.linspace(-2, 2, 200)
+    best = np.polyfit(x, np.sin(2 * x), 1)  # the best line on the held-out grid itself: a lower bound
+    floor = float(np.mean((np.polyval(best, x) - np.sin(2 * x)) ** 2))
+    assert mse["best line"] >= floor - 1e-12
+    assert np.mean((preds - ys) ** 2) < floor / 4
+
+
+def test_mlp_exercises():
+    report = run("multilayer perceptron", 3)
+    count = exercise(report, "count-parameters")
+    layers = [torch.nn.Linear(a, b) for a, b in pairs(count.given["sizes"])]
+    assert count.answer == sum(p.numel() for lin in layers for p in lin.parameters())
+    fw = exercise(report, "relu-forward")
+    w1, w2, x = (np.array(fw.given[k]) for k in ("W1", "w2", "x"))
+    assert fw.answer == pytest.approx(float(w2 @ np.maximum(w1 @ x, 0)))
