@@ -382,3 +382,31 @@ def test_mlp_exercises():
     fw = exercise(report, "relu-forward")
     w1, w2, x = (np.array(fw.given[k]) for k in ("W1", "w2", "x"))
     assert fw.answer == pytest.approx(float(w2 @ np.maximum(w1 @ x, 0)))
+
+
+# --- early stopping --------------------------------------------------------------------------------
+
+
+def test_early_stopping_table_is_consistent():
+    report = run("early stopping", 0)
+    t = table(report, "validation MSE")
+    chosen, stopped, last = t.rows
+    assert chosen[2] <= stopped[2] and chosen[2] <= last[2]  # the chosen epoch has the lowest validation MSE
+    assert last[1] < chosen[1]  # training MSE keeps falling past the chosen epoch
+    assert chosen[3] < last[3]
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_early_stopping_exercise(seed):
+    ex = exercise(run("early stopping", seed), "stop-with-patience")
+    val, patience = ex.given["validation"], ex.given["patience"]
+    best, waited = math.inf, 0
+    for epoch, v in enumerate(val, start=1):
+        if v < best:
+            best, waited = v, 0
+        elif epoch > 1:
+            waited += 1
+            if waited == patience:
+                assert ex.answer == epoch
+                return
+    assert ex.answer == len(val)
