@@ -304,3 +304,109 @@ def test_layer_norm_exercise():
     ex = exercise(run("layer normalization", 3), "normalise-a-row")
     row = np.array(ex.given["row"])
     assert ex.answer == pytest.approx((row[0] - row.mean()) / row.std())
+
+
+# --- residual connection ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("activation", "depth"), [("sigmoid", 20), ("tanh", 8)])
+def test_residual_table_and_identity(activation, depth):
+    report = run("residual connection", 1, activation=activation, depth=depth)
+    t = table(report, "log10 first/last")
+    first = dict(zip(column(t, "stack"), column(t, "log10 ||dW_1||"), strict=True))
+    last = dict(zip(column(t, "stack"), column(t, "log10 ||dW_L||"), strict=True))
+    for stack, ratio in zip(column(t, "stack"), column(t, "log10 first/last"), strict=True):
+        assert ratio == pytest.approx(first[stack] - last[stack])
+    if activation == "sigmoid":  # sigmoid' <= 1/4 per plain layer; Xavier keeps W's size
+        assert first["plain"] - last["plain"] < (depth - 1) * math.log10(0.3)
+        assert first["residual"] - first["plain"] > 2
+    zero = {r[0]: r[1:] for r in table(report, "||dL/dh_L||").rows}
+    assert zero["plain"][0] == 0.0  # W = 0: nothing flows back through a plain stack
+    assert zero["residual"][0] == pytest.approx(zero["residual"][1])
+    effect = [c for c in report.checks if c.kind == "effect"][0]
+    assert effect.passed is (activation == "sigmoid" or None)
+
+
+def test_residual_exercises():
+    report = run("residual connection", 2)
+    chain = exercise(report, "linear-chain")
+    k, a = chain.given["k"], chain.given["a"]
+    h0 = torch.tensor(1.0, dtype=f64, requires_grad=True)
+    plain, res = h0, h0
+    for _ in range(k):
+        plain, res = a * plain, res + a * res
+    ratio = torch.autograd.grad(res, h0)[0] / torch.autograd.grad(plain, h0)[0]
+    assert chain.answer == pytest.approx(float(ratio), rel=1e-9)
+    block = exercise(report, "tanh-block-slope")
+    w, x0, h = block.given["w"], block.given["x"], 1e-6
+    fd = ((x0 + h + math.tanh(w * (x0 + h))) - (x0 - h + math.tanh(w * (x0 - h)))) / (2 * h)
+    assert block.answer == pytest.approx(fd, abs=1e-6)
+
+
+# --- multilayer perceptron -------------------------------------------------------------------------
+
+
+def pairs(sizes):
+    return list(zip(sizes[:-1], sizes[1:], strict=True))
+
+
+@pytest.mark.parametrize(("hidden", "layers"), [(16, 1), (5, 2)])
+def test_mlp_layer_table_counts(hidden, layers):
+    report = run("multilayer perceptron", 0, hidden=hidden, layers=layers)
+    t = table(report, "biases n_out")
+    sizes = [1] + [hidden] * layers + [1]
+    want = [[f"{a} -> {b}", a * b, b] for a, b in pairs(sizes)]
+    assert t.rows[:-1] == want
+    total = sum(torch.nn.Linear(a, b).weight.numel() + b for a, b in pairs(sizes))
+    assert t.rows[-1][1] + t.rows[-1][2] == total
+
+
+def test_mlp_fit_table_and_effect():
+    report = run("multilayer perceptron", 1)
+    fit = table(report, "MLP")
+    xs, ys, preds = (np.array(column(fit, c)) for c in ("x", "sin(2x)", "MLP"))
+    assert ys == pytest.approx(np.sin(2 * xs))
+    mse = dict(table(report, "held-out MSE").rows)
+    x = np.linspace(-2, 2, 200)
+    best = np.polyfit(x, np.sin(2 * x), 1)  # the best line on the held-out grid itself: a lower bound
+    floor = float(np.mean((np.polyval(best, x) - np.sin(2 * x)) ** 2))
+    assert mse["best line"] >= floor - 1e-12
+    assert np.mean((preds - ys) ** 2) < floor / 4
+
+
+def test_mlp_exercises():
+    report = run("multilayer perceptron", 3)
+    count = exercise(report, "count-parameters")
+    layers = [torch.nn.Linear(a, b) for a, b in pairs(count.given["sizes"])]
+    assert count.answer == sum(p.numel() for lin in layers for p in lin.parameters())
+    fw = exercise(report, "relu-forward")
+    w1, w2, x = (np.array(fw.given[k]) for k in ("W1", "w2", "x"))
+    assert fw.answer == pytest.approx(float(w2 @ np.maximum(w1 @ x, 0)))
+
+
+# --- early stopping --------------------------------------------------------------------------------
+
+
+def test_early_stopping_table_is_consistent():
+    report = run("early stopping", 0)
+    t = table(report, "validation MSE")
+    chosen, stopped, last = t.rows
+    assert chosen[2] <= stopped[2] and chosen[2] <= last[2]  # the chosen epoch has the lowest validation MSE
+    assert last[1] < chosen[1]  # training MSE keeps falling past the chosen epoch
+    assert chosen[3] < last[3]
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_early_stopping_exercise(seed):
+    ex = exercise(run("early stopping", seed), "stop-with-patience")
+    val, patience = ex.given["validation"], ex.given["patience"]
+    best, waited = math.inf, 0
+    for epoch, v in enumerate(val, start=1):
+        if v < best:
+            best, waited = v, 0
+        elif epoch > 1:
+            waited += 1
+            if waited == patience:
+                assert ex.answer == epoch
+                return
+    assert ex.answer == len(val)
