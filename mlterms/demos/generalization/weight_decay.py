@@ -174,8 +174,8 @@ def under_adam(r: Report, train, test, wd: float) -> None:
         "here (lr * wd * steps is small). The L2 side is in `mlterms demo l2 regularization`."
     )
     r.check_close(
-        f"Adam + L2 after {ADAM_STEPS} steps == the L2 minimiser (normal equations)", W[1], ridge, atol=1e-3
-    )
+        f"Adam + L2 after {ADAM_STEPS} steps == the L2 minimiser (normal equations)", W[1], ridge, atol=5e-3
+    )  # Adam's last steps still wander ~1e-3 around the fixed point (up to 1.4e-3 over wd and seeds)
     few = adam_by_hand(X, y, decay[1:], CHECKED)
     r.check_close(
         f"hand Adam + L2 == torch.optim.adam.adam ({CHECKED} steps)",
