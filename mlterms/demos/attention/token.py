@@ -25,14 +25,7 @@ UNK = "<unk>"
     "seen by the model only as its integer id in a fixed vocabulary; each id picks one row of the "
     "embedding table, and the vocabulary's size trades parameters against sequence length.",
     params=[
-        Param(
-            "merges",
-            "int",
-            30,
-            "BPE merges: the vocabulary is the base characters plus one token per merge",
-            min=0,
-            max=100,
-        ),  # fmt: skip
+        Param("merges", "int", 30, "BPE merges: base characters + one token per merge", min=0, max=100),
         Param("dim", "int", 16, "D, the embedding width", min=1, max=64),
     ],
 )
