@@ -331,3 +331,67 @@ def test_tokenization_counts(merges):
     sizes = dict(table(r, "size").rows)
     assert sizes["base characters"] == len(set(CORPUS))
     assert sizes["total"] == len(set(CORPUS) | {a + b for a, b in pairs})  # every merge makes a new token
+
+
+# token
+
+
+def bpe_vocabulary(corpus, pairs):
+    """Base characters in sorted order, then each merge's new token once, in merge order."""
+    vocab = sorted(set(corpus))
+    for a, b in pairs:
+        if a + b not in vocab:
+            vocab.append(a + b)
+    return vocab
+
+
+@pytest.mark.parametrize("merges,dim", [(30, 16), (0, 1), (7, 5), (100, 3)])
+def test_token_ids_tables_and_exercises(merges, dim):
+    from mlterms.demos.attention.token import CORPUS, HELD_OUT
+    from mlterms.demos.hand.tokens import encode, learn
+
+    r = run("token", merges=merges, dim=dim)
+    pairs = [p for p, _ in learn(CORPUS, 200)[0]]  # every merge the corpus allows
+    vocab = bpe_vocabulary(CORPUS, pairs[:merges])
+    tokens = encode(HELD_OUT, pairs[:merges])
+    ids = table(r, "id")
+    assert column(ids, "token") == [t.replace(" ", "_") for t in tokens[:10]]
+    assert column(ids, "id") == [vocab.index(t) for t in tokens[:10]]
+    counts = dict(table(r, "rows of W").rows)
+    assert counts["in the table (V)"] == len(vocab)
+    assert counts["given a gradient by this text"] == len(set(tokens))
+    assert exercise(r, "rows-touched").answer == len(set(exercise(r, "rows-touched").given["tokens"]))
+    e = exercise(r, "embedding-parameters")
+    assert (e.given["V"], e.given["D"], e.answer) == (len(vocab), dim, len(vocab) * dim)
+
+
+@pytest.mark.parametrize("merges,dim", [(30, 16), (0, 1), (100, 3)])
+def test_token_trade_off_table(merges, dim):
+    from mlterms.demos.attention.token import CORPUS, HELD_OUT
+    from mlterms.demos.hand.tokens import encode, learn
+
+    r = run("token", merges=merges, dim=dim)
+    pairs = [p for p, _ in learn(CORPUS, 200)[0]]
+    t = table(r, "T^2 attention scores")
+    for k, size, length, params, scores in t.rows[:-1]:
+        assert size == len(bpe_vocabulary(CORPUS, pairs[:k]))
+        assert length == len(encode(HELD_OUT, pairs[:k]))
+        assert (params, scores) == (size * dim, length**2)
+    assert t.rows[0][:3] == [0, len(set(CORPUS)), len(HELD_OUT)]  # no merges: one token per character
+    assert merges in column(t, "merges") or merges > len(pairs)
+    word_row = t.rows[-1]
+    first, *rest = CORPUS.split(" ")
+    n_words = len({first} | {" " + w for w in rest})  # a word keeps its leading space; the first has none
+    assert word_row[:3] == ["words", n_words + 1, len(HELD_OUT.split(" "))]
+
+
+def test_token_unknown_words():
+    from mlterms.demos.attention.token import CORPUS, HELD_OUT
+
+    r = run("token")
+    known = set(CORPUS.split(" "))
+    missing = [w for w in HELD_OUT.split(" ") if w not in known]
+    assert sorted(missing) == ["dogs.", "logs", "rats"]
+    t = table(r, "unknown")
+    assert column(t, "unknown") == [len(missing), 0]
+    assert exercise(r, "unknown-words").answer == len(missing)

@@ -398,3 +398,125 @@ def test_seq2seq_shapes(source_len, target_len):
     context = np.array(tensor(report, f"context, one per example (B={B}, H={H})").values)
     assert context.shape == (B, H) and np.abs(context).max() < 1  # a GRU state
     assert column(table(report, "context shape"), "context shape") == [[1, B, H]] * 4
+
+
+# teacher forcing -------------------------------------------------------------------------------
+
+
+def np_teacher_forcing(seed, vocab, sentences, steps):
+    """The demo's toy language and bigram model again, from the same draws, with numpy and loops:
+    per step t, the accuracy and loss fed the true previous token (forced) or its own (free)."""
+    from mlterms.demos.decoding.teacher_forcing import ALPHA, HELD_OUT, TRAIN_LEN
+
+    torch.manual_seed(seed)  # the registry's seed; the demo draws these three first, in this order
+    order = torch.randperm(vocab).tolist()
+    train_starts = torch.randint(0, vocab, (sentences,)).tolist()
+    held_starts = torch.randint(0, vocab, (HELD_OUT,)).tolist()
+    rule = {order[i]: order[(i + 1) % vocab] for i in range(vocab)}  # one cycle through every token
+
+    def chain(x, n):
+        out = [x]
+        while len(out) < n:
+            out.append(rule[out[-1]])
+        return out
+
+    counts = np.full((vocab, vocab), ALPHA)
+    for s in (chain(x, TRAIN_LEN) for x in train_starts):
+        for a, b in zip(s, s[1:], strict=False):
+            counts[a, b] += 1
+    P = counts / counts.sum(axis=1, keepdims=True)
+    best = P.argmax(axis=1)  # first maximum on ties, as torch.argmax
+    held = [chain(x, steps + 1) for x in held_starts]
+    acc = {"forced": np.zeros(steps), "free": np.zeros(steps)}
+    loss = {"forced": np.zeros(steps), "free": np.zeros(steps)}
+    for seq in held:
+        own = seq[0]
+        for t in range(1, steps + 1):
+            for kind, prev in (("forced", seq[t - 1]), ("free", own)):
+                acc[kind][t - 1] += (best[prev] == seq[t]) / HELD_OUT
+                loss[kind][t - 1] -= math.log(P[prev, seq[t]]) / HELD_OUT
+            own = best[own]
+    return dict(rule=rule, P=P, best=best, held=held, acc=acc, loss=loss, train_starts=train_starts)
+
+
+@pytest.mark.parametrize(
+    ("seed", "knobs"),
+    [
+        (0, {}),
+        (3, {}),
+        (1, {"vocab": 4, "sentences": 1, "steps": 2}),
+        (2, {"vocab": 23, "sentences": 60, "steps": 13}),
+    ],
+)
+def test_teacher_forcing_tables_match_numpy(seed, knobs):
+    values = {"vocab": 16, "sentences": 8, "steps": 8} | knobs
+    want = np_teacher_forcing(seed, **values)
+    report = run("teacher forcing", seed, **knobs)
+    t = table(report, "accuracy, free")
+    assert column(t, "step t") == list(range(1, values["steps"] + 1))
+    for kind in ("forced", "free"):
+        assert column(t, f"accuracy, {kind}") == pytest.approx(want["acc"][kind])
+        assert column(t, f"loss, {kind}") == pytest.approx(want["loss"][kind])
+    c = round(float(want["acc"]["forced"].mean()), 2)
+    assert column(t, f"{c}^t") == pytest.approx([c**k for k in range(1, values["steps"] + 1)])
+    e = exercise(report, "on-track")
+    assert (e.given["c"], e.given["t"], e.answer) == (c, values["steps"], pytest.approx(c ** values["steps"]))
+    forced_loss = scalar(report, "teacher-forced held-out loss, nats per token (200 sequences)")
+    assert forced_loss == pytest.approx(want["loss"]["forced"].mean())
+    counts = dict(table(report, "count").rows)
+    seen = {x for x in want["train_starts"]} | {
+        want["rule"][x] for x in want["train_starts"]
+    }  # 3 tokens: 2 pairs
+    assert counts["seen as a previous token in training"] == len(seen)
+    assert counts["whose most likely next token is the right one"] == sum(
+        want["best"][a] == b for a, b in want["rule"].items()
+    )
+
+
+def test_teacher_forcing_sequence_and_exercises():
+    want = np_teacher_forcing(0, 16, 8, 8)
+    report = run("teacher forcing")
+    seq = want["held"][0]
+    t = table(report, "p(target | input)")
+    assert column(t, "input x_(t-1)") == seq[:-1]
+    assert column(t, "target x_t") == seq[1:]
+    assert column(t, "p(target | input)") == pytest.approx(
+        [want["P"][a, b] for a, b in zip(seq, seq[1:], strict=False)]
+    )
+    e = exercise(report, "shifted-inputs")
+    assert e.given["sequence"] == seq and e.answer == seq[:-1]
+    g = exercise(report, "greedy-path")
+    assert g.given["x_0"] == seq[0]
+    assert g.given["greedy next token after each token 0..V-1"] == want["best"].tolist()
+    x = seq[0]
+    for _ in range(3):
+        x = want["best"][x]
+    assert g.answer == x
+
+
+@pytest.mark.parametrize("feed_truth", [True, False])
+def test_teacher_forcing_step_by_step_against_numpy(feed_truth):
+    from mlterms.demos.decoding.teacher_forcing import step_by_step
+
+    torch.manual_seed(5)
+    V, H = 6, 4
+    rnn = torch.nn.RNN(V, H, batch_first=True, dtype=torch.float64)
+    head = torch.nn.Linear(H, V, dtype=torch.float64)
+    x = torch.randint(0, V, (3, 7))
+    with torch.no_grad():
+        logits, inputs = step_by_step(rnn, head, x, V, feed_truth)
+    w_ih, w_hh, b_ih, b_hh = (p.detach().numpy() for p in rnn.parameters())
+    w_o, b_o = head.weight.detach().numpy(), head.bias.detach().numpy()
+    for b, seq in enumerate(x.tolist()):
+        h, token = np.zeros(H), seq[0]
+        for t in range(6):
+            assert inputs[b, t] == token
+            h = np.tanh(w_ih[:, token] + b_ih + w_hh @ h + b_hh)
+            out = w_o @ h + b_o
+            assert logits[b, t].numpy() == pytest.approx(out, abs=1e-12)
+            token = seq[t + 1] if feed_truth else int(out.argmax())
+
+
+def test_teacher_forcing_calls_table():
+    report = run("teacher forcing", steps=5)
+    assert row(table(report, "free running"), "calls of nn.RNN for T tokens")[1:] == [1, 5]

@@ -37,8 +37,8 @@ def run(r: Report, *, source_len: int, target_len: int) -> None:
         bottleneck(r, emb, enc)
     s = r.section("see also")
     s.note(
-        "'gated recurrent unit' is the cell used here, and 'encoder' the first half; the decoder is trained on true previous tokens (teacher forcing); "
-        "the decoder is trained; attention was added to seq2seq so that the decoder could look at every "
+        "'gated recurrent unit' is the cell used here, and 'encoder' the first half; the decoder is trained "
+        "on the true previous tokens ('teacher forcing'); attention was added to seq2seq so that the decoder could look at every "
         "encoder output instead of one context vector ('attention', 'transformer')."
     )
 
