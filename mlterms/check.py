@@ -135,7 +135,7 @@ def broken_links(glossary: Glossary) -> list[Finding]:
 
 def cycles(glossary: Glossary) -> list[Finding]:
     """Each `builds on` cycle once, at the `builds on` line of its first entry."""
-    first = {}
+    first: dict[str, Entry] = {}
     for entry in glossary.entries:
         first.setdefault(entry.term, entry)
     findings = []
