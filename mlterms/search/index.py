@@ -9,6 +9,7 @@ Layout (bump SCHEMA when it or what goes into it changes):
   docs   FTS5 table, one row per entry, rowid n for the n-th entry: the text of COLUMNS
   meta   'key': what the file was built from (schema, tokenizer, content digest)
          'names': the matching keys of every entry's names, as NameKeys
+         'words': every distinct word of every name, casefolded, one a line (what typos are fixed to)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import gc
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,14 +31,15 @@ from mlterms.glossary import Entry
 from mlterms.names import keys as bulk_keys
 from mlterms.search.snippet import has_markers, scrub
 
-SCHEMA = 2  # bump when the index layout or what goes into it changes
+SCHEMA = 3  # bump when the index layout or what goes into it changes
 TOKENIZER = "porter unicode61 remove_diacritics 2"
-COLUMNS = ("term", "aliases", "body", "see")
+COLUMNS = ("term", "aliases", "body", "see", "builds")
 KEEP_FILES = 8  # cached index files kept; the least recently used go first
 STALE_TEMP_SECONDS = 3600  # a temp file this old is from a build that died
 
-Row = tuple[str, str, str, str]  # (term, aliases, body, see): the text of COLUMNS
+Row = tuple[str, str, str, str, str]  # (term, aliases, body, see, builds): the text of COLUMNS
 T = TypeVar("T")
+WORD = re.compile(r"[^\W_]+")  # letters and digits: what the unicode61 tokenizer keeps
 
 
 # ----------------------------------------------------------------------------- what is indexed
@@ -61,10 +64,17 @@ def rows_of(entries: list[Entry]) -> list[Row]:
     only the characters that the index reserves as highlight markers are replaced (snippet.scrub).
     """
     rows = [
-        (e.term, join_aliases(e.aliases), "\n".join(e.definition), ", ".join(e.see_also)) for e in entries
+        (
+            e.term,
+            join_aliases(e.aliases),
+            "\n".join(e.definition),
+            ", ".join(e.see_also),
+            ", ".join(e.builds_on),
+        )
+        for e in entries
     ]
     if has_markers("".join("".join(row) for row in rows)):
-        rows = [(scrub(a), scrub(b), scrub(c), scrub(d)) for a, b, c, d in rows]
+        rows = [(scrub(a), scrub(b), scrub(c), scrub(d), scrub(e)) for a, b, c, d, e in rows]
     return rows
 
 
@@ -77,7 +87,7 @@ def rows_digest(rows: list[Row]) -> str:
     glossaries can never share an index file.
     """
     blob = "\x1e".join("\x1f".join(row) for row in rows)
-    if blob.count("\x1f") == 3 * len(rows) and blob.count("\x1e") == max(len(rows) - 1, 0):
+    if blob.count("\x1f") == (len(COLUMNS) - 1) * len(rows) and blob.count("\x1e") == max(len(rows) - 1, 0):
         return hashlib.sha256(b"entries\0" + blob.encode("utf-8", "surrogatepass")).hexdigest()
     exact = json.dumps(rows, ensure_ascii=True)  # ASCII: lone surrogates are escaped, not an error
     return hashlib.sha256(b"entries-json\0" + exact.encode("ascii")).hexdigest()
@@ -152,6 +162,16 @@ class NameKeys:
             yield rowid, line[1:-1].split("\t")
 
 
+def name_words(rows: list[Row]) -> str:
+    """Every distinct word (letters and digits) of every term and alias, casefolded, one a line."""
+    return "\n".join(sorted(set(WORD.findall("\n".join(f"{r[0]}\n{r[1]}" for r in rows).casefold()))))
+
+
+def load_words(con: sqlite3.Connection) -> list[str]:
+    found = con.execute("SELECT v FROM meta WHERE k = 'words'").fetchone()[0]
+    return found.split("\n") if found else []
+
+
 # ----------------------------------------------------------------------------- building
 
 
@@ -165,9 +185,10 @@ def build(con: sqlite3.Connection, rows: list[Row], meta: str) -> sqlite3.Connec
         """
     )
     # A new table numbers rows 1, 2, ... in order (SQLite: 1 + the largest rowid): rows[n - 1] is rowid n.
-    con.executemany(f"INSERT INTO docs ({columns}) VALUES (?, ?, ?, ?)", rows)
+    con.executemany(f"INSERT INTO docs ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})", rows)
     con.execute("INSERT INTO meta VALUES ('key', ?)", (meta,))
     con.execute("INSERT INTO meta VALUES ('names', ?)", (NameKeys.of_rows(rows).text,))
+    con.execute("INSERT INTO meta VALUES ('words', ?)", (name_words(rows),))
     con.commit()
     return con
 
