@@ -62,3 +62,34 @@ def bptt_by_hand(
         d_x[t] = w_ih.T @ da  # (I,)
         carry = w_hh.T @ da  # (H,) what h_(t-1) receives
     return {"w_ih": d_w_ih, "w_hh": d_w_hh, "b": d_b, "x": d_x, "h0": carry}
+
+
+def lstm_cell_by_hand(x, h, c, w_ih, w_hh, b_ih, b_hh):
+    """One LSTM step, gates in PyTorch's order (input, forget, cell candidate, output):
+
+    i, f, o = sigmoid(.), g = tanh(.) of W_ih x + b_ih + W_hh h + b_hh, split in 4 blocks of H;
+    c' = f * c + i * g, h' = o * tanh(c'). x (I,), h and c (H,), w_ih (4H, I), w_hh (4H, H).
+    Returns h', c' and the gates {i, f, g, o}, each (H,).
+    """
+    import torch
+
+    a = w_ih @ x + b_ih + w_hh @ h + b_hh  # (4H,)
+    ai, af, ag, ao = a.chunk(4)
+    gates = {"i": torch.sigmoid(ai), "f": torch.sigmoid(af), "g": torch.tanh(ag), "o": torch.sigmoid(ao)}
+    c_new = gates["f"] * c + gates["i"] * gates["g"]  # (H,) the cell state: a gated running sum
+    return gates["o"] * torch.tanh(c_new), c_new, gates
+
+
+def gru_cell_by_hand(x, h, w_ih, w_hh, b_ih, b_hh):
+    """One GRU step, PyTorch's form (reset r, update z, candidate n):
+
+    r = sigmoid(W_ir x + b_ir + W_hr h + b_hr), z likewise, n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),
+    h' = (1 - z) * n + z * h. x (I,), h (H,), w_ih (3H, I), w_hh (3H, H). Returns h' and {r, z, n}.
+    """
+    import torch
+
+    xr, xz, xn = (w_ih @ x + b_ih).chunk(3)  # (H,) each
+    hr, hz, hn = (w_hh @ h + b_hh).chunk(3)
+    r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+    n = torch.tanh(xn + r * hn)  # the reset gate scales what the old state contributes
+    return (1 - z) * n + z * h, {"r": r, "z": z, "n": n}

@@ -1,0 +1,283 @@
+"""The ways-of-learning demos, recomputed independently: numpy, closed forms, a second method."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from mlterms.demos.hand import learning as hand
+from mlterms.demos.learning import (
+    contrastive_learning,
+    few_shot_learning,
+    low_rank_adaptation,
+    pruning,
+    quantization,
+    reinforcement_learning,
+    supervised_learning,
+)
+
+from .util import column, exercise, run, table
+
+f64 = torch.float64
+
+
+def np_softmax(z):
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def np_log_softmax(z):
+    z = z - z.max(-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(-1, keepdims=True))
+
+
+# --- hand/learning.py ------------------------------------------------------------------------------
+
+
+def test_ridge_matches_numpy_and_lstsq_on_an_augmented_system():
+    rng = np.random.default_rng(0)
+    x, t = rng.normal(size=(12, 4)), rng.normal(size=(12, 2))
+    got = hand.ridge(torch.tensor(x), torch.tensor(t), 0.7).numpy()
+    stacked = np.vstack([x, math.sqrt(0.7) * np.eye(4)])  # ridge = least squares with sqrt(lam) I rows
+    want = np.linalg.lstsq(stacked, np.vstack([t, np.zeros((4, 2))]), rcond=None)[0]
+    assert got == pytest.approx(want, abs=1e-10)
+
+
+def test_class_means_one_hot_accuracy_and_bias_column():
+    emb = torch.tensor([[1.0, 0.0], [3.0, 2.0], [5.0, 5.0], [0.0, 1.0]], dtype=f64)
+    y = torch.tensor([0, 0, 2, 1])
+    assert hand.class_means(emb, y, 3).tolist() == [[2.0, 1.0], [0.0, 1.0], [5.0, 5.0]]
+    assert hand.one_hot(y, 3, f64).tolist() == [[1, 0, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]]
+    assert hand.accuracy(torch.tensor([[2.0, 1.0], [0.0, 3.0], [1.0, 0.0]]), torch.tensor([0, 1, 1])) == 2 / 3
+    assert hand.with_bias(emb)[:, 2].tolist() == [1.0] * 4
+
+
+def test_info_nce_matches_numpy():
+    rng = np.random.default_rng(1)
+    z1, z2 = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    z1, z2 = (z / np.linalg.norm(z, axis=1, keepdims=True) for z in (z1, z2))
+    logits = z1 @ z2.T / 0.2
+    want = -np.diag(np_log_softmax(logits)).mean()
+    assert hand.info_nce(torch.tensor(z1), torch.tensor(z2), 0.2).item() == pytest.approx(want, abs=1e-12)
+
+
+def test_observe_puts_the_codes_in_the_signal_directions():
+    torch.manual_seed(0)
+    rot = torch.linalg.qr(torch.randn(6, 6, dtype=f64))[0]
+    codes = torch.tensor([[5.0, 0.0], [-5.0, 1.0]], dtype=f64)
+    x, y = hand.observe(codes, 400, rot, spread=0.1, nuisance=3.0)
+    inside = (x @ rot).numpy()  # undo the rotation
+    assert y.tolist() == [0] * 400 + [1] * 400
+    assert inside[:400, :2].mean(0) == pytest.approx([5.0, 0.0], abs=0.02)
+    assert inside[400:, :2].std(0) == pytest.approx([0.1, 0.1], rel=0.1)
+    assert inside[:, 2:].std(0) == pytest.approx([3.0] * 4, rel=0.1)
+
+
+# --- supervised learning -------------------------------------------------------------------------
+
+
+def test_batched_fits_are_independent_softmax_regressions():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(20, 2))
+    labels = rng.integers(0, 3, size=(2, 20))
+    w, b, losses = supervised_learning.fit(torch.tensor(x), torch.tensor(labels))
+    for s in range(2):  # gradient descent in numpy, one fit at a time
+        ws, bs, onehot = np.zeros((2, 3)), np.zeros(3), np.eye(3)[labels[s]]
+        for step in range(supervised_learning.STEPS):
+            p = np_softmax(x @ ws + bs)
+            if s == 0:
+                assert losses[step] == pytest.approx(-np.log(p[np.arange(20), labels[s]]).mean())
+            ws, bs = (
+                ws - supervised_learning.LR * x.T @ (p - onehot) / 20,
+                bs - supervised_learning.LR * (p - onehot).mean(0),
+            )
+        assert w[s].numpy() == pytest.approx(ws, abs=1e-10) and b[s, 0].numpy() == pytest.approx(
+            bs, abs=1e-10
+        )
+
+
+def test_supervised_report_and_exercise():
+    report = run("supervised learning", 3, n=40)
+    ex = exercise(report, "predict-class")
+    g = ex.given
+    assert ex.answer == int(np.argmax(np.array(g["x"]) @ np.array(g["W"]) + np.array(g["b"])))
+    t = table(report, "held-out accuracy")
+    true_acc, shuffled, majority = column(t, "held-out accuracy")
+    assert 0.2 <= majority <= 0.5 and true_acc > 0.8  # three balanced, well-separated classes
+
+
+# --- reinforcement learning ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("gamma", [0.5, 0.9])
+def test_value_iteration_reaches_the_closed_form_q_star(gamma):
+    q, history = reinforcement_learning.value_iteration(gamma, 6)
+    v = [gamma ** (2 - s) for s in range(3)] + [0.0]  # the reward 1 arrives 3 - s moves from s
+    for s in range(3):
+        assert q[s].tolist() == pytest.approx([gamma * v[max(0, s - 1)], gamma * v[s + 1] if s < 2 else 1.0])
+    for k, vk in enumerate(history):  # after k sweeps from 0, only the states within k moves know the goal
+        assert vk[:3].tolist() == pytest.approx([v[s] if 3 - s <= k else 0.0 for s in range(3)])
+
+
+def test_rl_report_sweeps_returns_and_exercises():
+    report = run("reinforcement learning", 2, gamma=0.8, episodes=200)
+    sweeps = table(report, "max |V_k - V*|")
+    assert column(sweeps, "max |V_k - V*|") == pytest.approx([1.0, 0.8, 0.8**2, 0.0])  # V* = (g^2, g, 1)
+    returns = table(report, "mean discounted return from a random start")
+    assert returns.rows[0][1] == pytest.approx((0.8**2 + 0.8 + 1) / 3)
+    assert 0.0 < returns.rows[1][1] < returns.rows[0][1]
+    assert exercise(report, "value-of-the-start").answer == pytest.approx(0.8**2)
+    g = exercise(report, "q-update").given
+    assert exercise(report, "q-update").answer == pytest.approx(
+        g["q"] + 0.5 * (g["r"] + g["gamma"] * g["m"] - g["q"])
+    )
+
+
+def test_q_learning_learns_q_star_from_samples():
+    torch.manual_seed(5)
+    q, returns = reinforcement_learning.q_learning(0.9, 300)
+    assert len(returns) == 300 and q[:3].numpy() == pytest.approx(
+        np.array([[0.729, 0.81], [0.729, 0.9], [0.81, 1.0]]), abs=1e-3
+    )
+
+
+# --- contrastive learning --------------------------------------------------------------------------
+
+
+def test_views_share_the_content_and_not_the_nuisance():
+    torch.manual_seed(0)
+    rot = torch.linalg.qr(torch.randn(8, 8))[0]
+    content = torch.randn(2000, 3)
+    a, b = (
+        v @ rot for v in contrastive_learning.views(content, rot)
+    )  # back in (content, nuisance) coordinates
+    c = np.corrcoef(a.T.numpy(), b.T.numpy())[:8, 8:].diagonal()
+    assert c[:3] == pytest.approx([1.0] * 3, abs=0.02) and np.abs(c[3:]).max() < 0.1
+
+
+def test_retrieval_counts_partners_and_the_cosine_gap():
+    x = torch.eye(4, 8)  # input i is the unit vector e_i: with W = I the partners match exactly
+    w = torch.eye(4, 8)
+    acc, gap = contrastive_learning.retrieval(w, x, x)
+    assert acc == 1.0 and gap == pytest.approx(1.0)  # cos 1 on the diagonal, 0 off it
+    acc, _ = contrastive_learning.retrieval(w, x, x.roll(1, 0))
+    assert acc == 0.0
+
+
+def test_contrastive_report_and_exercises():
+    report = run("contrastive learning", 1, tau=0.5)
+    assert exercise(report, "chance-loss").answer == pytest.approx(math.log(contrastive_learning.BATCH))
+    ex = exercise(report, "two-pair-loss")
+    s = np.array(ex.given["s"]) / ex.given["tau"]
+    assert ex.answer == pytest.approx(-np.diag(np_log_softmax(s)).mean(), abs=1e-6)
+
+
+# --- low-rank adaptation ---------------------------------------------------------------------------
+
+
+def test_lora_forward_is_the_merged_linear_map():
+    rng = np.random.default_rng(4)
+    x, w0, a, b = (
+        rng.normal(size=(5, 6)),
+        rng.normal(size=(3, 6)),
+        rng.normal(size=(2, 6)),
+        rng.normal(size=(3, 2)),
+    )
+    got = low_rank_adaptation.lora_forward(*(torch.tensor(v) for v in (x, w0, a, b)), 0.5)
+    assert got.numpy() == pytest.approx(x @ (w0 + 0.5 * b @ a).T, abs=1e-12)
+
+
+@pytest.mark.parametrize("rank", [1, 3])
+def test_lora_report_counts_and_errors(rank):
+    report = run("low rank adaptation", 0, rank=rank)
+    counts = table(report, "parameters")
+    m = low_rank_adaptation
+    assert column(counts, "parameters") == [m.OUT * m.IN, rank * (m.OUT + m.IN)]
+    frozen, lora, full = column(table(report, "held-out MSE"), "held-out MSE")
+    assert lora < frozen and full < frozen
+    ex = exercise(report, "lora-parameters")
+    g = ex.given
+    assert ex.answer == g["r"] * (g["in"] + g["out"]) == 65536
+    assert exercise(report, "lora-fraction").answer == pytest.approx(65536 / 4096**2)
+
+
+# --- quantization ----------------------------------------------------------------------------------
+
+
+def test_quantize_matches_numpy_rounding_and_clamps():
+    w = torch.tensor([[0.5, -0.26, 0.1, 2.0], [0.04, 0.0, -0.3, 0.02]])
+    scale = quantization.symmetric_scale(w)
+    assert scale.item() == pytest.approx(2.0 / 127.5)
+    q, w_hat = quantization.quantize(w, scale)
+    want = np.clip(np.round(w.numpy() / (2.0 / 127.5)), -128, 127)
+    assert q.numpy() == pytest.approx(want) and q[0, 3] == 127  # 127.5 rounds to 128, clamped
+    rows = quantization.symmetric_scale(w, dim=1)
+    assert rows[:, 0].tolist() == pytest.approx([2.0 / 127.5, 0.3 / 127.5])
+    _, w_row = quantization.quantize(w, rows)
+    assert np.abs(w_row.numpy() - w.numpy())[1].max() <= 0.3 / 255 + 1e-7  # half of row 1's small scale
+
+
+def test_quantization_report_bytes_errors_and_exercises():
+    report = run("quantization", 2, outlier=50.0)
+    n = quantization.OUT * quantization.IN
+    assert column(table(report, "bytes"), "bytes") == [4 * n, n + 4]
+    per_tensor, per_row = column(table(report, "relative RMS error of the layer's outputs"),
+                                 "relative RMS error of the layer's outputs")  # fmt: skip
+    assert per_row < per_tensor
+    ex = exercise(report, "int8-scale")
+    assert ex.answer == pytest.approx(ex.given["max_abs"] / 127.5)
+    rt = exercise(report, "round-trip").given
+    assert exercise(report, "round-trip").answer == pytest.approx(round(rt["v"] / rt["scale"]) * rt["scale"])
+    assert abs(exercise(report, "round-trip").answer - rt["v"]) <= rt["scale"] / 2 + 1e-9
+
+
+# --- pruning ---------------------------------------------------------------------------------------
+
+
+def test_magnitude_mask_keeps_the_largest():
+    w = torch.tensor([[0.3, -2.0, 0.05, 1.0], [-0.2, 0.0, 0.7, -0.01]])
+    mask = pruning.magnitude_mask(w, 0.5)  # 4 of 8 go: 0.0, -0.01, 0.05, -0.2
+    assert mask.tolist() == [[1, 1, 0, 1], [0, 0, 1, 0]]
+    assert pruning.magnitude_mask(w, 0.3).sum() == 8 - round(0.3 * 8)
+    assert pruning.random_mask(w, 0.75).sum() == 2
+
+
+def test_r2_against_numpy():
+    rng = np.random.default_rng(5)
+    y, pred = rng.normal(size=(50, 1)), rng.normal(size=(50, 1))
+    want = 1 - ((pred - y) ** 2).mean() / ((y - y.mean()) ** 2).mean()
+    assert pruning.r2(torch.tensor(pred), torch.tensor(y)) == pytest.approx(want)
+
+
+def test_pruning_report_counts_sweep_and_exercises():
+    report = run("pruning", 1, amount=0.6)
+    assert column(table(report, "count"), "count") == [64, round(0.6 * 64)]
+    sweep = table(report, "R^2 by magnitude")
+    by_size = column(sweep, "R^2 by magnitude")
+    assert column(sweep, "removed") == ["25.0%", "50.0%", "60.0%", "75.0%", "90.0%", "97.0%"]
+    assert all(a >= b - 1e-6 for a, b in zip(by_size, by_size[1:], strict=False))  # more removed, worse fit
+    assert exercise(report, "zeros").answer == 300
+    w = np.abs(np.array(exercise(report, "which-survive").given["w"]))
+    assert exercise(report, "which-survive").answer == sorted(np.argsort(w)[2:].tolist())
+
+
+# --- few-shot learning -----------------------------------------------------------------------------
+
+
+def test_episode_with_the_identity_embedding_scores_the_raw_input_twice():
+    torch.manual_seed(3)
+    rot = torch.linalg.qr(torch.randn(12, 12, dtype=f64))[0]
+    in_embedding, raw = few_shot_learning.episode(lambda v: v, rot, 4)
+    assert in_embedding == raw and 0.0 <= raw <= 1.0
+
+
+def test_few_shot_report_table_and_exercises():
+    report = run("few shot learning", 2, shots=8)
+    t = table(report, "shots per class")
+    assert column(t, "shots per class") == [1, 8] and column(t, "chance") == [0.2, 0.2]
+    ex = exercise(report, "prototype")
+    assert ex.answer == pytest.approx(np.array(ex.given["examples"]).mean(0).tolist())
+    assert exercise(report, "labelled-examples").answer == 40
