@@ -15,7 +15,7 @@ and its score adds up (weights in SCORE):
            words found only in `see also` / `builds on` count half
   bullet   how much of the query one bullet has: the words close together
   phrase   two query words side by side in a bullet, in the query's order
-  bm25     FTS5's relevance with column weights, to break near ties
+  brevity  a shorter entry first, to break near ties (as bm25's length normalisation does)
 
 Typos: a query word that matches no entry at all is replaced by the name words (terms and
 aliases) within a few edits of it, relative to its length (EDITS): 'atention' -> attention,
@@ -36,10 +36,9 @@ from dataclasses import dataclass
 from mlterms.names import WHAT_IS, key, singulars
 from mlterms.search.hit import Hit
 from mlterms.search.index import COLUMNS, NameKeys, load_words, split_aliases
-from mlterms.search.snippet import MARKERS, first_bullet, name_line, pick_bullet, unmark, unmarked
+from mlterms.search.snippet import MARKERS, Spans, first_bullet, name_line, pick_bullet, unmark, unmarked
 from mlterms.search.typos import corrections, edits_allowed, fuzzy
 
-WEIGHTS = (10.0, 6.0, 1.0, 0.5, 0.5)  # bm25 weight of each column, in COLUMNS order
 SCORE = {
     "exact": 100.0,
     "named": 10.0,
@@ -48,7 +47,7 @@ SCORE = {
     "cover": 3.0,
     "bullet": 1.5,
     "phrase": 0.8,
-    "bm25": 0.5,
+    "brevity": 0.5,
 }
 MAX_WORDS = 32  # query words used (a pasted page of text still answers quickly)
 MAX_WORD_CHARS = 64  # no word is longer; such a "word" cannot match anything useful
@@ -170,17 +169,16 @@ def words(query: str) -> list[str]:
 
 
 def quoted(word: str) -> str:
-    """The word as an FTS5 string, a prefix query from PREFIX letters on ('drop' finds dropout).
-
-    A word has only letters and digits: no quote to escape.
-    """
-    return f'"{word}"*' if len(word) >= PREFIX else f'"{word}"'
+    """The word as an FTS5 string. A word has only letters and digits: no quote to escape."""
+    return f'"{word}"'
 
 
-def relevance(bm25: float) -> float:
-    """bm25 (lower is better, <= 0) as a fraction in [0, 1), higher is better."""
-    s = max(0.0, -bm25)
-    return min(s / (1.0 + s), 0.999)
+def in_text(word: str) -> str:
+    """FTS5 for the word in an entry's names or text: in names, from PREFIX letters on, also as a
+    prefix ('drop' finds dropout); prefixes are kept to the short name columns, where they are cheap."""
+    if len(word) < PREFIX:
+        return f"{{term aliases body}} : {quoted(word)}"
+    return f"({{term aliases}} : {quoted(word)}* OR {{body}} : {quoted(word)})"
 
 
 @dataclass
@@ -212,7 +210,7 @@ def match_words(con: sqlite3.Connection, query_words: list[str], entries: int) -
     vocabulary: list[str] | None = None
     found = Words([], [], [], [], [])
     for word in query_words:
-        body = rows_matching(con, f"{{term aliases body}} : {quoted(word)}")
+        body = rows_matching(con, in_text(word))
         links = rows_matching(con, f"{{see builds}} : {quoted(word)}")
         meant = [word]
         if not body and not links and edits_allowed(word):
@@ -220,12 +218,12 @@ def match_words(con: sqlite3.Connection, query_words: list[str], entries: int) -
             meant = corrections(word, vocabulary)
         for w in meant:
             if w != word:
-                body = rows_matching(con, f"{{term aliases body}} : {quoted(w)}")
+                body = rows_matching(con, in_text(w))
                 links = rows_matching(con, f"{{see builds}} : {quoted(w)}")
             df = len(body | links)
             found.text.append(w)
             found.idf.append(idf(entries, df) / len(meant))
-            found.names.append(rows_matching(con, f"{{term aliases}} : {quoted(w)}") if body else set())
+            found.names.append(rows_matching(con, f"{{term aliases}} : {quoted(w)}*") if body else set())
             found.body.append(body)
             found.links.append(links)
     return found
@@ -266,27 +264,25 @@ def score(con: sqlite3.Connection, ids: list[int], found: Words, exact: dict[int
     """(score, rowid, Hit) of each candidate: its highlights tell which names and bullets matched."""
     if not ids:
         return []
-    marks = ",".join("?" * len(ids))
     columns = ", ".join(f"highlight(docs, {i}, '\ue000', '\ue001')" for i in range(len(COLUMNS)))
-    weights = ", ".join(str(w) for w in WEIGHTS)
-    any_word = " OR ".join(quoted(w) for w in found.text)
+    any_word = " OR ".join(quoted(w) for w in found.text)  # no prefixes: name_score adds those
     rows: dict[int, tuple[float, tuple[str, ...]]] = {}
-    if any_word:
-        sql = f"SELECT rowid, bm25(docs, {weights}), {columns} FROM docs WHERE docs MATCH ? AND rowid IN ({marks})"
-        for rowid, bm25, *texts in con.execute(sql, (any_word, *ids)):
-            rows[rowid] = (relevance(bm25), tuple(texts))
+    if any_word:  # one row at a time: FTS5 seeks a rowid, but filters a rowid IN (...) row by row
+        sql = f"SELECT length(body), {columns} FROM docs WHERE docs MATCH ? AND rowid = ?"
+        for rowid in ids:
+            for size, *texts in con.execute(sql, (any_word, rowid)):
+                rows[rowid] = (brevity(size), tuple(texts))
     missing = [r for r in ids if r not in rows]  # exact names whose words are not query words
     if missing:
-        sql = f"SELECT rowid, {', '.join(COLUMNS)} FROM docs WHERE rowid IN ({','.join('?' * len(missing))})"
-        for rowid, *texts in con.execute(sql, missing):
-            rows[rowid] = (0.0, tuple(texts))
-    n_words = max(len(found.text), 1)
+        sql = f"SELECT rowid, length(body), {', '.join(COLUMNS)} FROM docs WHERE rowid IN ({','.join('?' * len(missing))})"
+        for rowid, size, *texts in con.execute(sql, missing):
+            rows[rowid] = (brevity(size), tuple(texts))
     idf_of = dict(zip((w.casefold()[:4] for w in found.text), found.idf, strict=True))  # rough stems
     out = []
     for rowid in ids:
         rel, texts = rows[rowid]
         names = [texts[0], *split_aliases(texts[1])]
-        name, partial = name_score(names, idf_of, found.total, n_words)
+        name, partial = name_score(names, found.text, idf_of, found.total)
         cover = sum(
             idf * (1.0 if rowid in body else 0.5 if rowid in links else 0.0)
             for idf, body, links in zip(found.idf, found.body, found.links, strict=True)
@@ -299,7 +295,7 @@ def score(con: sqlite3.Connection, ids: list[int], found: Words, exact: dict[int
             + SCORE["cover"] * cover / found.total
             + SCORE["bullet"] * bullet
             + SCORE["phrase"] * phrase
-            + SCORE["bm25"] * rel
+            + SCORE["brevity"] * rel
         )
         out.append((round(total, 3), rowid, describe(texts, rowid in exact or name > 0, exact.get(rowid))))
         out[-1][2].score = round(total, 3)
@@ -307,19 +303,28 @@ def score(con: sqlite3.Connection, ids: list[int], found: Words, exact: dict[int
 
 
 def name_score(
-    marked_names: list[str], weights: dict[str, float], total: float, n_words: int
+    marked_names: list[str], query_words: list[str], weights: dict[str, float], total: float
 ) -> tuple[float, float]:
     """(name, partial) of the best-matching name (the term or an alias).
 
-    `name` when most of the name's words are matched and they are most of the query's words:
-    share of the name squared (a whole name counts most) x share of the query. Otherwise the
-    idf-weighted share of the query it holds is `partial`, which weighs like a bullet.
+    A name's word is matched when FTS5 marked it, or when a query word of PREFIX letters or more
+    begins it ('drop' of dropout). `name` when most of the name's words are matched and they are
+    most of the query's words: share of the name squared (a whole name counts most) x share of
+    the query. Otherwise the idf-weighted share of the query it holds is `partial`, which weighs
+    like a bullet.
     """
+    prefixes = tuple(w.casefold() for w in query_words if len(w) >= PREFIX)
+    n_words = max(len(query_words), 1)
     name = partial = 0.0
     for marked in marked_names:
         plain, spans = unmark(marked)
         tokens = WORD.findall(plain)
         hit = [w for a, b in spans for w in WORD.findall(plain[a:b])]
+        hit += [
+            t
+            for t in WORD.findall(unmarked_only(plain, spans))
+            if prefixes and t.casefold().startswith(prefixes)
+        ]
         if not tokens or not hit:
             continue
         of_name, of_query = min(len(hit) / len(tokens), 1.0), min(len(hit) / n_words, 1.0)
@@ -328,6 +333,19 @@ def name_score(
         stems = {w.casefold()[:4] for w in hit}
         partial = max(partial, min(sum(weights.get(s, 0.0) for s in stems) / total, 1.0))
     return name, partial
+
+
+def unmarked_only(plain: str, spans: Spans) -> str:
+    """The text outside the spans (spaces in their place)."""
+    chars = list(plain)
+    for a, b in spans:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
+
+
+def brevity(body_chars: int | None) -> float:
+    """In (0, 1]: 1 for an empty body, 0.5 at 400 characters."""
+    return 1.0 / (1.0 + (body_chars or 0) / 400)
 
 
 def bullet_score(marked_body: str, weights: dict[str, float], total: float) -> tuple[float, float]:
