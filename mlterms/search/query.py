@@ -310,8 +310,8 @@ def name_score(
     A name's word is matched when FTS5 marked it, or when a query word of PREFIX letters or more
     begins it ('drop' of dropout). `name` when most of the name's words are matched and they are
     most of the query's words: share of the name squared (a whole name counts most) x share of
-    the query. Otherwise the idf-weighted share of the query it holds is `partial`, which weighs
-    like a bullet.
+    the query. Otherwise `partial`: the idf-weighted share of the query it holds x the share of the
+    name matched, which weighs like a bullet (one word of a three-word name counts a third).
     """
     prefixes = tuple(w.casefold() for w in query_words if len(w) >= PREFIX)
     n_words = max(len(query_words), 1)
@@ -331,7 +331,7 @@ def name_score(
         if of_name >= MOST and of_query >= MOST:
             name = max(name, of_name * of_name * of_query)
         stems = {w.casefold()[:4] for w in hit}
-        partial = max(partial, min(sum(weights.get(s, 0.0) for s in stems) / total, 1.0))
+        partial = max(partial, of_name * min(sum(weights.get(s, 0.0) for s in stems) / total, 1.0))
     return name, partial
 
 
