@@ -15,6 +15,10 @@ Baselines (../shared/bench beside the repo, or --baselines DIR):
   typer_hello  the floor of any Typer CLI on this interpreter (a reference row)
   torch_hello  a Typer app that imports torch and prints a tensor (the baseline of demos)
 
+Each demo: the demo rows first screen every demo once (`demo NAME`, interleaved with torch_hello
+runs), print that list, then time the --slowest K of them (default 3) like any other row, so that
+"each demo at most 1.3x torch_hello" is measured where it can fail.
+
 A row whose command does not exist yet (exit 2, 'No such command') is shown as n/a.
 Exit status: 0, or 1 with --strict when a row fails its target.
 """
@@ -115,6 +119,35 @@ def preflight(cmd: Command, base_env: dict[str, str], work: Path) -> None:
         cmd.missing = "no such command yet"
     elif code not in (0, 1):
         cmd.missing = f"exit {code}: " + (stderr.strip().splitlines() or ["(no stderr)"])[-1][:80]
+
+
+def screen_demos(mlterms: list[str], torch_hello: Command, env: dict[str, str], work: Path) -> list[str]:
+    """Run every demo once, a torch_hello run after every 8, print the ratios; the names, slowest first."""
+    listed = subprocess.run([*mlterms, "demo", "--list"], capture_output=True, text=True, env=env, check=True)
+    names = listed.stdout.split("\n")
+    names = [n for n in names if n]
+    probe = Command("demo", [])
+    base: list[float] = []
+    times: dict[str, float] = {}
+    for i, name in enumerate(names):
+        if i % 8 == 0:
+            run_once(torch_hello, env, work)
+            base.append(torch_hello.times.pop())
+        probe.argv = [*mlterms, "demo", name]
+        code, stderr = run_once(probe, env, work)
+        times[name] = probe.times.pop()
+        if code != 0:
+            print(f"note: demo {name} exited {code}: {stderr.strip()[-80:]}", file=sys.stderr)
+    ref = statistics.median(base)
+    ranked = sorted(names, key=times.__getitem__, reverse=True)
+    print(f"screen: every demo once against torch_hello's median of {len(base)} runs, {ref * 1000:.0f} ms")
+    cells = [f"{name} {times[name] / ref:.2f}x" for name in ranked]
+    width = max(map(len, cells)) + 2
+    per_line = max(1, 100 // width)
+    for start in range(0, len(cells), per_line):
+        print("  " + "".join(c.ljust(width) for c in cells[start : start + per_line]).rstrip())
+    print()
+    return ranked
 
 
 # ----------------------------------------------------------------------------- setup
@@ -262,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--entries", type=int, default=GENERATED_ENTRIES, help="entries of the generated glossary"
     )
+    parser.add_argument(
+        "--slowest", type=int, default=3, metavar="K", help="demos timed as rows after screening (default 3)"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a row fails its target")
     args = parser.parse_args(argv)
 
@@ -313,11 +349,19 @@ def bench(args: argparse.Namespace, work: Path) -> int:
         Row("list", "list", "tldr", None),
         Row("search 'prevent overfitting'", "search_phrase", "tldr", None),
         Row("quiz --mode choice --count 1", "quiz", "tldr", 2.0),
-        Row("demo convolution", "demo_conv", "torch_hello", 1.25),
-        Row("demo --all", "demo_all", "torch_hello", 2.5),
+        Row("demo convolution", "demo_conv", "torch_hello", 1.3),
+        Row("demo --all", "demo_all", "torch_hello", 10.0),
     ]
     if args.only:
         rows = [r for r in rows if any(part in r.label for part in args.only)]
+    if args.slowest and (not args.only or any(part in "demo each" for part in args.only)):
+        skip_env = {k: v for k, v in os.environ.items() if not k.startswith("MLTERMS_")}
+        skip_env.update({"NO_COLOR": "1", "COLUMNS": "100", "PYTHONWARNINGS": "ignore", **cache})
+        for name in screen_demos(mlterms, commands["torch_hello"], skip_env, work)[: args.slowest]:
+            label = f"demo {name}"
+            every.append(Command(label, [*mlterms, "demo", name], dict(cache), heavy=True))
+            commands[label] = every[-1]
+            rows.append(Row(f"{label} (slow)", label, "torch_hello", 1.3))
     needed = [c for c in every if any(c.name in (r.command, r.baseline) for r in rows)]
     for row in rows:
         if row.metric == "memory":

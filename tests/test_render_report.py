@@ -125,3 +125,19 @@ def test_a_demo_in_a_real_40_column_terminal_keeps_every_number(runner):
     tensors = [i for s in data["sections"] for i in s["items"] if i["kind"] == "tensor"]
     values = [v for t in tensors for v in re.findall(r"-?\d+\.?\d*(?:e[-+]?\d+)?", json.dumps(t["values"]))]
     assert all(any(abs(s - float(v)) <= 1e-3 * abs(float(v)) + 5e-4 for s in shown) for v in values)
+
+
+def test_a_scatter_plot_marks_its_points_and_draws_no_lines():
+    from mlterms.demos.report import Plot
+    from mlterms.render.plots import chart
+
+    s = Report("scatter").section("points")
+    s.scatter("two groups", a=([0.0, 10.0], [0.0, 10.0]), b=([10.0], [0.0]))
+    p = s.items[0]
+    assert isinstance(p, Plot) and p.points and p.x == [0.0, 10.0, 10.0]
+    assert p.series["a"][:2] == [0.0, 10.0] and p.series["b"][2] == 0.0
+    assert all(v != v for v in p.series["a"][2:] + p.series["b"][:2])  # NaN where not its own
+    drawing = chart(p, 40, color=False)
+    assert drawing.count("•") == 2 and drawing.count("+") == 1  # one mark per point, no line between
+    as_lines = chart(Plot("lines", p.x, {"a": [0.0, 10.0, float("nan")]}), 40, color=False)
+    assert as_lines.count("•") > 2

@@ -65,6 +65,7 @@ class Plot:
     x: list[float]
     series: dict[str, list[float]]
     kind: str = "plot"
+    points: bool = False  # a scatter plot: marks at the points, no lines between them
 
 
 @dataclass
@@ -142,6 +143,25 @@ class Section:
     def plot(self, title: str, x: Any, **series: Any) -> Section:
         curves = {name: [float(v) for v in to_list(y)] for name, y in series.items()}
         self.items.append(Plot(title, [float(v) for v in to_list(x)], curves))
+        return self
+
+    def scatter(self, title: str, **groups: Any) -> Section:
+        """A scatter plot of 2-D points, one mark per group: groups name (x, y) pairs of sequences.
+
+        Stored as a Plot on the union of the x values, each series NaN where a point is not its own."""
+        pairs = {
+            name: ([float(v) for v in to_list(x)], [float(v) for v in to_list(y)])
+            for name, (x, y) in groups.items()
+        }
+        xs = [x for x_group, _ in pairs.values() for x in x_group]
+        series: dict[str, list[float]] = {}
+        start = 0
+        for name, (x_group, y_group) in pairs.items():
+            pad = [float("nan")] * len(xs)
+            pad[start : start + len(y_group)] = y_group
+            series[name] = pad
+            start += len(x_group)
+        self.items.append(Plot(title, xs, series, points=True))
         return self
 
     def heatmap(self, title: str, values: Any, rows: list[str], cols: list[str]) -> Section:

@@ -14,7 +14,8 @@ MAX_PLOT_WIDTH = 100
 
 
 def chart(p: Plot, width: int, color: bool) -> str:
-    """The plot as a plotext line chart: coloured hd markers, or one plain character per series."""
+    """The plot as a plotext line chart (or scatter, with `points`): coloured hd markers, or one
+    plain character per series."""
     import plotext  # type: ignore[import-untyped]
 
     fig = plotext.figure
@@ -26,7 +27,8 @@ def chart(p: Plot, width: int, color: bool) -> str:
         points = [(x, y) for x, y in zip(p.x, series, strict=False) if math.isfinite(x) and math.isfinite(y)]
         if points:
             xs, ys = zip(*points, strict=True)
-            fig.draw(fig.signal(list(xs), list(ys), marker=plot_marker(plotext, i, color)).lines())
+            signal = fig.signal(list(xs), list(ys), marker=plot_marker(plotext, i, color))
+            fig.draw(signal if p.points else signal.lines())
     return fig.build().string(colorless=not color)
 
 

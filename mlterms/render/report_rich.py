@@ -148,7 +148,8 @@ def rich_plot(p: Plot, width: int) -> list:
         return [text(p.title, "bold"), text("(no finite points to plot)", "dim")]
     legend = text("")
     for i, name in enumerate(p.series):
-        legend += text("━━ ", f"color({PALETTE[i % len(PALETTE)]})") + text(f"{name}   ")
+        mark = "• " if p.points else "━━ "
+        legend += text(mark, f"color({PALETTE[i % len(PALETTE)]})") + text(f"{name}   ")
     drawing = Text.from_ansi(chart(p, width, color=True).rstrip("\n"), no_wrap=True)
     return [text(p.title, "bold"), drawing, legend]
 

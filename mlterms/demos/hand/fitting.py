@@ -84,3 +84,12 @@ def degree_sweep(
         w = fit_polynomial(*train, d)
         rows.append((mse_of(w, *train), mse_of(w, *held_out)))
     return rows
+
+
+def noisy_samples(sets: int, n: int, noise: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """`sets` independent draws of `noisy_sample(n, noise)` at once: x and y, (sets, n) each."""
+    import torch
+
+    slot = torch.arange(n, dtype=torch.float64)  # (n,)
+    x = -1 + 2 * (slot + torch.rand(sets, n, dtype=torch.float64)) / n  # (sets, n), stratified per row
+    return x, true_curve(x) + noise * torch.randn(sets, n, dtype=torch.float64)

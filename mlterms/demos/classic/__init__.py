@@ -1,0 +1,1 @@
+"""Classic methods, in tensors: linear and logistic regression, kNN, k-means, PCA, cosine similarity."""

@@ -1,0 +1,1 @@
+"""Demos of deep networks: gradients through depth, initialization, skips, normalization, perceptrons and MLPs."""

@@ -1,0 +1,1 @@
+"""Latent-variable generative models: GANs, VAEs, latent spaces and the reparameterization trick."""
