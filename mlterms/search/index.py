@@ -9,7 +9,6 @@ Layout (bump SCHEMA when it or what goes into it changes):
   docs   FTS5 table, one row per entry, rowid n for the n-th entry: the text of COLUMNS
   meta   'key': what the file was built from (schema, tokenizer, content digest)
          'names': the matching keys of every entry's names, as NameKeys
-         'words': every distinct word of every name, casefolded, one a line (what typos are fixed to)
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from mlterms.glossary import Entry
 from mlterms.names import keys as bulk_keys
 from mlterms.search.snippet import has_markers, scrub
 
-SCHEMA = 3  # bump when the index layout or what goes into it changes
+SCHEMA = 4  # bump when the index layout or what goes into it changes
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 COLUMNS = ("term", "aliases", "body", "see", "builds")
 KEEP_FILES = 8  # cached index files kept; the least recently used go first
@@ -162,14 +161,13 @@ class NameKeys:
             yield rowid, line[1:-1].split("\t")
 
 
-def name_words(rows: list[Row]) -> str:
-    """Every distinct word (letters and digits) of every term and alias, casefolded, one a line."""
-    return "\n".join(sorted(set(WORD.findall("\n".join(f"{r[0]}\n{r[1]}" for r in rows).casefold()))))
-
-
 def load_words(con: sqlite3.Connection) -> list[str]:
-    found = con.execute("SELECT v FROM meta WHERE k = 'words'").fetchone()[0]
-    return found.split("\n") if found else []
+    """Every distinct word of every term and alias, casefolded: what typos are fixed to.
+
+    Read from the table when a typo needs them, not stored: a cold search does not pay for them.
+    """
+    names = "\n".join(f"{t}\n{a}" for t, a in con.execute("SELECT term, aliases FROM docs"))
+    return sorted(set(WORD.findall(names.casefold())))
 
 
 # ----------------------------------------------------------------------------- building
@@ -180,7 +178,7 @@ def build(con: sqlite3.Connection, rows: list[Row], meta: str) -> sqlite3.Connec
     columns = ", ".join(COLUMNS)
     con.executescript(
         f"""
-        CREATE VIRTUAL TABLE docs USING fts5({columns}, tokenize='{TOKENIZER}');
+        CREATE VIRTUAL TABLE docs USING fts5({columns}, tokenize='{TOKENIZER}', columnsize=0);
         CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
         """
     )
@@ -188,7 +186,6 @@ def build(con: sqlite3.Connection, rows: list[Row], meta: str) -> sqlite3.Connec
     con.executemany(f"INSERT INTO docs ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})", rows)
     con.execute("INSERT INTO meta VALUES ('key', ?)", (meta,))
     con.execute("INSERT INTO meta VALUES ('names', ?)", (NameKeys.of_rows(rows).text,))
-    con.execute("INSERT INTO meta VALUES ('words', ?)", (name_words(rows),))
     con.commit()
     return con
 
