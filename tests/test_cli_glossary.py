@@ -14,7 +14,7 @@ def test_version(runner):
 
 
 def test_every_command_has_help_with_an_example(runner):
-    for command in ("define", "list", "search", "check", "demo", "quiz"):
+    for command in ("define", "list", "search", "path", "check", "demo", "quiz"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, command
         assert "Example" in result.output, command
