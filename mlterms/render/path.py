@@ -37,4 +37,5 @@ def reading_order(out: Output, steps: list[Step]) -> None:
         out.print(joined(text(f"{n:>{digits}}. ", "dim"), text(step.term, style), *marks))
     known = sum(s.known for s in steps)
     demos = sum(s.demo for s in steps)
-    out.print(text(f"{len(steps)} terms to read, {known} known, {demos} with a demo", "dim"))
+    terms = "1 term" if len(steps) == 1 else f"{len(steps)} terms"
+    out.print(text(f"{terms} to read, {known} known, {demos} with a demo", "dim"))
