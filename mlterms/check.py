@@ -2,8 +2,9 @@
 
 Kinds: `empty` (an entry with no definition, a file with no entries), `duplicate` (a name or alias
 that two entries claim, or an alias repeating its own entry's name), `see-also` (a link to a
-missing term or to its own entry), `field` (an `aka:`, `see also:` or `source:` with nothing after
-it), `heading` (`###what is x`: no space, so markdown reads it as text) and `stray` (a line that
+missing term or to its own entry), `builds-on` (the same, for a prerequisite), `cycle` (entries
+that build on each other: `cycle: a -> b -> a`), `field` (an `aka:`, `see also:`, `builds on:` or
+`source:` with nothing after it), `heading` (`###what is x`: no space, so markdown reads it as text) and `stray` (a line that
 belongs to no entry).
 """
 
@@ -11,15 +12,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from mlterms import links
 from mlterms.glossary import Entry, Glossary
-from mlterms.lookup import resolve
+from mlterms.lookup import Resolver
 from mlterms.names import key
 
 
 @dataclass(frozen=True)
 class Finding:
     line: int
-    kind: str  # empty | duplicate | see-also | field | heading | stray
+    kind: str  # empty | duplicate | see-also | builds-on | cycle | field | heading | stray
     message: str
 
     def as_dict(self) -> dict:
@@ -28,7 +30,13 @@ class Finding:
 
 def lint(glossary: Glossary) -> list[Finding]:
     """Every finding in the glossary, in line order."""
-    findings = [*empty_entries(glossary), *duplicates(glossary), *see_also(glossary), *empty_fields(glossary)]
+    findings = [
+        *empty_entries(glossary),
+        *duplicates(glossary),
+        *broken_links(glossary),
+        *empty_fields(glossary),
+    ]
+    findings += cycles(glossary)
     findings += [
         Finding(n, "heading", f"'{text[:60]}' is not a heading: put a space after '###'")
         for n, text in glossary.unspaced
@@ -105,17 +113,36 @@ def _alias_findings(
     return [Finding(line, "duplicate", f"{where} is already {claim.role()} (line {claim.line})")]
 
 
-def see_also(glossary: Glossary) -> list[Finding]:
-    """See-also links to no entry, or to the entry they are in."""
+def broken_links(glossary: Glossary) -> list[Finding]:
+    """See-also and builds-on links to no entry, or to the entry they are in."""
+    resolver = Resolver(glossary)
     findings = []
     for entry in glossary.entries:
-        for target, line in zip(entry.see_also, entry.see_also_lines, strict=True):
-            found = resolve(glossary, target)
-            where = f"see also '{target}' of '{entry.term}'"
-            if found is None:
-                findings.append(Finding(line, "see-also", f"{where} is not in the glossary"))
-            elif found is entry or key(found.term) == key(entry.term):
-                findings.append(Finding(line, "see-also", f"{where} names its own entry"))
+        fields = (
+            ("see-also", "see also", entry.see_also, entry.see_also_lines),
+            ("builds-on", "builds on", entry.builds_on, entry.builds_on_lines),
+        )
+        for kind, label, targets, lines in fields:
+            for target, line in zip(targets, lines, strict=True):
+                found = resolver.entry(target)
+                where = f"{label} '{target}' of '{entry.term}'"
+                if found is None:
+                    findings.append(Finding(line, kind, f"{where} is not in the glossary"))
+                elif found is entry or key(found.term) == key(entry.term):
+                    findings.append(Finding(line, kind, f"{where} names its own entry"))
+    return findings
+
+
+def cycles(glossary: Glossary) -> list[Finding]:
+    """Each `builds on` cycle once, at the `builds on` line of its first entry."""
+    first: dict[str, Entry] = {}
+    for entry in glossary.entries:
+        first.setdefault(entry.term, entry)
+    findings = []
+    for cycle in links.cycles(links.of(glossary)):
+        entry = first[cycle[0]]
+        line = entry.builds_on_lines[0] if entry.builds_on_lines else entry.line
+        findings.append(Finding(line, "cycle", "cycle: " + " -> ".join(cycle)))
     return findings
 
 

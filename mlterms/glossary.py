@@ -6,10 +6,12 @@ The format is the user's own notes file:
     - aka: dropout regularization
     - each unit is zeroed with probability p during training
     - see also: overfitting, regularization
+    - builds on: neural network, regularization
     - source: https://example.org/dropout
 
 Headings are `### what is X` (also `What is a X?`, `what is an X`, or just `### X`);
-bullets start with `-`, `*` or `+`; `aka:`, `see also:` and `source:` bullets are fields.
+bullets start with `-`, `*` or `+`; `aka:`, `see also:`, `builds on:` and `source:` bullets are
+fields. `builds on:` lists the terms an entry is made from (its prerequisites; see links.py).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ UNSPACED_HEADING = re.compile(r"^ {0,3}###[^#\s]")  # '###what is x': text to ma
 OTHER_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 BULLET = re.compile(r"^([ \t]*)[-*+](?:[ \t]+(.*))?$")
 FENCE = re.compile(r"^ {0,3}(```|~~~)")
-FIELD = re.compile(r"^(aka|see also|source)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
+FIELD = re.compile(r"^(aka|see also|builds on|source)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 EXOTIC_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # line breaks to str.splitlines only
 
@@ -51,11 +53,13 @@ class Entry:
     aliases: list[str] = field(default_factory=list)
     definition: list[str] = field(default_factory=list)
     see_also: list[str] = field(default_factory=list)
+    builds_on: list[str] = field(default_factory=list)  # prerequisites, as written
     sources: list[str] = field(default_factory=list)
     article: str = ""  # the heading's article before the term ('an' in 'what is an encoder'), if any
     alias_lines: list[int] = field(default_factory=list)
     definition_lines: list[int] = field(default_factory=list)
     see_also_lines: list[int] = field(default_factory=list)
+    builds_on_lines: list[int] = field(default_factory=list)
     source_lines: list[int] = field(default_factory=list)
     empty_fields: tuple[tuple[int, str], ...] = ()  # (line, 'aka'): a field with nothing after ':'
 
@@ -132,7 +136,7 @@ def parse(text: str, path: str | Path = "<text>") -> Glossary:
 
 
 def add_field(entry: Entry, n: int, match: re.Match[str]) -> None:
-    """An `aka:`, `see also:` or `source:` bullet of the entry, on line n (a FIELD match)."""
+    """An `aka:`, `see also:`, `builds on:` or `source:` bullet of the entry, on line n (a FIELD match)."""
     name, value = match.groups()
     name, value = name.casefold(), value.strip()  # casefold: what IGNORECASE matched (ſ, K)
     if name == "aka":
@@ -144,6 +148,11 @@ def add_field(entry: Entry, n: int, match: re.Match[str]) -> None:
         if items := split_list(value):
             entry.see_also += items
             entry.see_also_lines += [n] * len(items)
+            return
+    elif name == "builds on":
+        if items := split_list(value):
+            entry.builds_on += items
+            entry.builds_on_lines += [n] * len(items)
             return
     elif value:
         entry.sources.append(value)

@@ -243,3 +243,16 @@ def test_check_seed_reports_its_four_empty_entries_and_nothing_else(runner):
     assert out[0] == f"{SEED}:47: empty: 'timestep' has no definition"
     assert [line.split(":")[1] for line in out] == [str(n) for n in empty]
     assert all(": empty: " in line for line in out)
+
+
+def test_a_builds_on_to_a_missing_term_or_to_itself_is_a_finding_at_its_line():
+    lines = ["### what is x", "- a thing", "- builds on: y, nowhere, x", "", "### what is y", "- b"]
+    assert found(lines) == [
+        (3, "builds-on", "builds on 'nowhere' of 'x' is not in the glossary"),
+        (3, "builds-on", "builds on 'x' of 'x' names its own entry"),
+    ]
+
+
+def test_a_builds_on_cycle_is_one_finding_at_the_first_entry_of_the_cycle():
+    lines = ["### what is x", "- a", "- builds on: y", "", "### what is y", "- b", "- builds on: x", ""]
+    assert found(lines) == [(3, "cycle", "cycle: x -> y -> x")]

@@ -14,7 +14,7 @@ def test_version(runner):
 
 
 def test_every_command_has_help_with_an_example(runner):
-    for command in ("define", "list", "search", "check", "demo", "quiz"):
+    for command in ("define", "list", "search", "path", "check", "demo", "quiz"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, command
         assert "Example" in result.output, command
@@ -137,7 +137,7 @@ def test_search_name_hit_ranks_first_and_limit(runner):
 
 def test_search_json_best_first(runner):
     data = json.loads(runner.invoke(app, ["search", "normalizing", "--json"]).stdout)
-    assert [set(hit) for hit in data][0] == {"term", "score", "snippet"}
+    assert [set(hit) for hit in data][0] == {"term", "score", "snippet", "matched"}
     assert "normalization" in [hit["term"] for hit in data]
     assert [hit["score"] for hit in data] == sorted((hit["score"] for hit in data), reverse=True)
 

@@ -219,7 +219,7 @@ def interrupted(*args, **kwargs):
     [
         ("mlterms.cli.commands", "find", ["define", "dropout"]),
         ("mlterms.demos.registry", "run", ["demo", "softmax"]),
-        ("mlterms.cli.commands", "demo_names", ["list"]),
+        ("mlterms.cli.commands", "demo_keys", ["list"]),
     ],
 )
 def test_ctrl_c_exits_130_without_traceback(runner, monkeypatch, module, function, command):

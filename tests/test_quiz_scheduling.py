@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -75,3 +77,32 @@ def test_a_changed_glossary_keeps_orphans_and_never_asks_them(glossary, progress
     Session(renamed, progress).typed(next(x for x in asked if x.entry.term == "Dropout"), "dropout", later)
     kept = Progress.open(progress.path).cards
     assert set(kept) == {"dropout", "softmax"} and kept["dropout"].reviews == 2
+
+
+def test_new_cards_come_after_the_new_cards_they_build_on():
+    from mlterms.links import of
+
+    text = "".join(
+        f"### what is {t}\n- {t} things\n" + (f"- builds on: {', '.join(b)}\n" if b else "")
+        for t, b in [
+            ("transformer", ["attention", "softmax"]),
+            ("attention", ["softmax"]),
+            ("softmax", []),
+            ("x", []),
+        ]
+    )
+    glossary = parse(text)
+    prereqs = of(glossary).builds_on
+    for seed in range(30):
+        chosen = s.select(
+            glossary.entries,
+            Progress(Path("/nonexistent")),
+            count=10,
+            new=10,
+            now=T0,
+            rng=random.Random(seed),
+            prerequisites=prereqs,
+        )
+        order = [e.term for e in chosen]
+        assert sorted(order) == sorted(e.term for e in glossary.entries)
+        assert order.index("softmax") < order.index("attention") < order.index("transformer")

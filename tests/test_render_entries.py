@@ -7,6 +7,7 @@ import re
 import pytest
 
 from mlterms.glossary import bundled_path, load
+from mlterms.names import key
 from mlterms.render import Mode, Output
 from mlterms.render import entries as draw
 
@@ -34,7 +35,7 @@ def notes(tmp_path):
 
 
 def draw_define(capsys, glossary, width: int, mode=Mode.RICH, tty=None) -> str:
-    draw.define(Output(mode, width=width, tty=tty), glossary, glossary.entries, {"dropout"})
+    draw.define(Output(mode, width=width, tty=tty), glossary, glossary.entries, {"dropout"}, {})
     return capsys.readouterr().out
 
 
@@ -42,7 +43,7 @@ def draw_define(capsys, glossary, width: int, mode=Mode.RICH, tty=None) -> str:
 def test_list_shows_every_name_whole_and_the_demo_column(capsys, width):
     glossary = load(str(bundled_path()))
     with_demo = {e.term for e in glossary.entries[::2]}
-    draw.listing(Output(Mode.RICH, width=width), glossary, with_demo)
+    draw.listing(Output(Mode.RICH, width=width), glossary, {key(t) for t in with_demo})
     lines = visible(capsys.readouterr().out).splitlines()
     assert max(map(len, lines)) <= min(width, 100)
     assert "demo" in lines[1 + lines.index(next(line for line in lines if line.startswith("┏")))]
@@ -53,7 +54,7 @@ def test_list_shows_every_name_whole_and_the_demo_column(capsys, width):
 
 def test_list_at_40_columns_wraps_names_at_words_and_keeps_the_demo_column(capsys):
     glossary = load(str(bundled_path()))
-    draw.listing(Output(Mode.RICH, width=40), glossary, {e.term for e in glossary.entries})
+    draw.listing(Output(Mode.RICH, width=40), glossary, {key(e.term) for e in glossary.entries})
     out = visible(capsys.readouterr().out)
     assert max(map(len, out.splitlines())) <= 40
     assert out.count("✓") == len(glossary.entries)

@@ -24,6 +24,7 @@ COMMANDS = {
     "define": "mlterms.cli.commands",
     "list": "mlterms.cli.commands",
     "search": "mlterms.cli.commands",
+    "path": "mlterms.cli.commands",
     "check": "mlterms.cli.commands",
     "demo": "mlterms.cli.demo",
     "quiz": "mlterms.cli.quiz",

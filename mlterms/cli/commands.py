@@ -1,15 +1,19 @@
-"""The glossary commands: define, list, search, check."""
+"""The glossary commands: define, list, search, path, check."""
+
+from datetime import datetime, timezone
 
 import typer
 
+from mlterms import links
 from mlterms.cli.common import (
+    ERROR,
     FOUND,
     JSON,
     NOT_FOUND,
     at_most,
     command,
     complete_term,
-    demo_names,
+    demo_keys,
     friendly,
     miss_message,
     on_terminal,
@@ -18,6 +22,7 @@ from mlterms.cli.common import (
 )
 from mlterms.glossary import load
 from mlterms.lookup import find
+from mlterms.names import key
 from mlterms.render import entries as draw
 
 
@@ -51,7 +56,8 @@ def define(
     for miss in dict.fromkeys(a.text for a in asked if not a.found):
         out.error(miss_message(glossary, miss))
     if entries or (len(asked) > 1 and out.is_json):  # JSON: an array for several asked
-        draw.define(out, glossary, entries, demo_names(), many=len(asked) > 1)
+        used_by = links.of(glossary).used_by
+        draw.define(out, glossary, entries, demo_keys(), used_by, many=len(asked) > 1)
     raise typer.Exit(FOUND if all(a.found for a in asked) else NOT_FOUND)
 
 
@@ -68,7 +74,7 @@ def list_terms(ctx: typer.Context, as_json: bool = JSON) -> None:
       mlterms list --json | jq length
     """
     glossary = state(ctx).glossary()
-    draw.listing(state(ctx).output(as_json), glossary, demo_names())
+    draw.listing(state(ctx).output(as_json), glossary, demo_keys())
     raise typer.Exit(FOUND)
 
 
@@ -108,6 +114,55 @@ def search(
     if not found and on_terminal(out):  # piped, silent like grep
         out.error(f"no results for '{words}'")
     raise typer.Exit(FOUND if found else NOT_FOUND)
+
+
+@command()
+@friendly
+def path(
+    ctx: typer.Context,
+    term: list[str] = typer.Argument(..., metavar="TERM", autocompletion=complete_term),
+    as_json: bool = JSON,
+) -> None:
+    """Print a reading order for TERM: everything it builds on, first things first.
+
+    Follows the 'builds on:' lists transitively; each term comes after everything it
+    builds on, and TERM comes last. Marks the terms that have a demo, and those the quiz
+    has seen that are not due ('known'). A 'builds on' cycle is an error (exit 2).
+
+    Examples:
+
+    \b
+      mlterms path transformer
+      mlterms path transformer | xargs -I{} mlterms define {}
+      mlterms path attention --json | jq -r '.[] | select(.known | not) | .term'
+    """
+    from mlterms.lookup import resolve
+    from mlterms.quiz.state import Progress, ProgressError
+    from mlterms.render.path import Step, reading_order
+
+    glossary = state(ctx).glossary()
+    words = " ".join(term)
+    entry = resolve(glossary, words)
+    out = state(ctx).output(as_json)
+    if entry is None:
+        out.error(miss_message(glossary, words))
+        raise typer.Exit(NOT_FOUND)
+    found = links.of(glossary)
+    try:
+        order = links.reading_order(found, entry.term)
+        progress = Progress.open()
+    except (links.CycleError, ProgressError) as e:
+        out.error(str(e))
+        raise typer.Exit(ERROR) from None
+    demos, now = demo_keys(), datetime.now(timezone.utc)
+    steps = []
+    for t in order:
+        card = progress.get(key(t))
+        steps.append(
+            Step(t, key(t) in demos, card is not None and card.due > now, found.builds_on.get(t, []))
+        )
+    reading_order(out, steps)
+    raise typer.Exit(FOUND)
 
 
 @command()

@@ -15,6 +15,7 @@ import typer
 from typer import _click
 
 from mlterms.glossary import Glossary, GlossaryError, bundled_path, load
+from mlterms.names import key
 from mlterms.render import Output, choose_mode
 
 FOUND, NOT_FOUND, ERROR, INTERRUPTED = 0, 1, 2, 130
@@ -103,11 +104,15 @@ def at_most(value: int | None) -> int | None:
     return None if value is None else min(value, MOST)
 
 
-def demo_names() -> set[str]:
-    """Terms that have a demo, from the catalog: no demo module (let alone torch) is imported."""
+def demo_keys() -> set[str]:
+    """The names.key of every demo, from the catalog: no demo module (let alone torch) is imported.
+
+    A demo's name comes from its file name ('one_shot_learning.py'), so terms are matched to demos
+    by key: 'one-shot learning' has the demo 'one shot learning'.
+    """
     from mlterms.demos.registry import names
 
-    return set(names())
+    return {key(name) for name in names()}
 
 
 def miss_message(glossary: Glossary, query: str, extra: list[str] | None = None) -> str:

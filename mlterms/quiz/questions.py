@@ -147,10 +147,18 @@ def plan(
         now=now,
         rng=rng,
         everything=options.everything or bool(options.terms),
+        prerequisites=prerequisite_map(glossary),
     )
     mode = options.mode
     linked = links(glossary) if mode in (Mode.choice, Mode.mixed) else {}
     return [make_question(e, kind(mode, rng), pool, linked, rng) for e in entries]
+
+
+def prerequisite_map(glossary: Glossary) -> dict[str, list[str]]:
+    """term -> the terms it builds on, resolved (see mlterms.links)."""
+    from mlterms.links import of
+
+    return of(glossary).builds_on
 
 
 def kind(mode: Mode, rng: random.Random) -> Kind:

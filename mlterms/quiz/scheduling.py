@@ -23,8 +23,14 @@ def select(
     now: datetime,
     rng: random.Random,
     everything: bool = False,
+    prerequisites: dict[str, list[str]] | None = None,
 ) -> list[Entry]:
-    """The cards to ask: due ones first (most overdue first), then at most `new` unseen ones."""
+    """The cards to ask: due ones first (most overdue first), then at most `new` unseen ones.
+
+    New cards come in a random order that never puts a card before the new cards of what it
+    builds on (`prerequisites`: term -> the terms it builds on, links.Links.builds_on), so that
+    the quiz and `mlterms path` agree on what comes first.
+    """
     if everything:
         chosen = list(pool)
         rng.shuffle(chosen)
@@ -33,7 +39,31 @@ def select(
     due = sorted(((e, r) for e, r in seen if r.due <= now), key=lambda er: er[1].due)
     fresh = [e for e in pool if progress.get(card_key(e)) is None]
     rng.shuffle(fresh)
+    if prerequisites:
+        fresh = prerequisites_first(fresh, prerequisites)
     return ([e for e, _ in due] + fresh[:new])[:count]
+
+
+def prerequisites_first(entries: list[Entry], prerequisites: dict[str, list[str]]) -> list[Entry]:
+    """The entries in their order, except that each comes after those of its prerequisites (direct
+    or not) that are among them. A prerequisite cycle is broken where it is met."""
+    by_term = {e.term: e for e in entries}
+    placed: dict[str, None] = {}
+    visiting: set[str] = set()
+
+    def place(term: str) -> None:
+        if term in placed or term in visiting:
+            return
+        visiting.add(term)
+        for before in prerequisites.get(term, []):
+            place(before)
+        visiting.discard(term)
+        if term in by_term:
+            placed[term] = None
+
+    for entry in entries:
+        place(entry.term)
+    return [by_term[t] for t in placed]
 
 
 @dataclass(frozen=True)

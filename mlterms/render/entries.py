@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mlterms.glossary import Entry, Glossary
+from mlterms.names import key
 from mlterms.render import Output, bullet_grid, clean, joined, text, urls, wrap_plain
 
 if TYPE_CHECKING:
@@ -15,55 +17,74 @@ DEMO_HINT = "demo: mlterms demo "  # the same words on a terminal and in a pipe
 PANEL_FRAME = 4  # a panel's borders and padding, left and right
 
 
-def entry_data(entry: Entry, glossary: Glossary, demo: bool) -> dict:
-    return {
+def entry_data(entry: Entry, glossary: Glossary, demo: bool, used_by: list[str] | None = None) -> dict:
+    """An entry as JSON; `used_by` (backlinks) is there only where the command computes it (define)."""
+    data = {
         "term": entry.term,
         "aliases": entry.aliases,
         "definition": entry.definition,
         "see_also": entry.see_also,
+        "builds_on": entry.builds_on,
         "sources": entry.sources,
         "demo": f"mlterms demo {entry.term}" if demo else None,
         "source": {"path": glossary.path, "line": entry.line},
     }
+    if used_by is not None:
+        data["used_by"] = used_by
+    return data
 
 
 def define(
-    out: Output, glossary: Glossary, entries: list[Entry], demos: set[str], many: bool = False
+    out: Output,
+    glossary: Glossary,
+    entries: list[Entry],
+    demos: set[str],
+    used_by: dict[str, list[str]],
+    many: bool = False,
 ) -> None:
-    """The entries; JSON is an array when `many` terms were asked, else the one entry's object."""
+    """The entries; JSON is an array when `many` terms were asked, else the one entry's object.
+
+    `used_by` maps a term to the terms that link to it (links.Links.used_by).
+    """
     if out.is_json:
-        data = [entry_data(e, glossary, e.term in demos) for e in entries]
+        data = [entry_data(e, glossary, key(e.term) in demos, used_by.get(e.term, [])) for e in entries]
         out.json(data if many else data[0])
         return
     width = out.wrap_width()
     for i, entry in enumerate(entries):
+        backlinks = used_by.get(entry.term, [])
         if out.rich:
-            panel, below = entry_panel(entry, entry.term in demos, out.width)
+            panel, below = entry_panel(entry, key(entry.term) in demos, out.width, backlinks)
             out.print(panel)
             for line in below:
                 out.unbroken(line)  # a URL wider than the terminal stays one line
         else:
             if i:
                 out.line()
-            lines = entry_lines(entry, entry.term in demos)
+            lines = entry_lines(entry, key(entry.term) in demos, backlinks)
             out.line("\n".join(wrapped for line in lines for wrapped in wrap_plain(line, width)))
 
 
-def entry_lines(entry: Entry, demo: bool) -> list[str]:
+def link_fields(entry: Entry, used_by: Sequence[str]) -> list[tuple[str, str]]:
+    """(label, comma-separated names) of the entry's links that are there: see also, builds on, used by."""
+    fields = [("see also:", entry.see_also), ("builds on:", entry.builds_on), ("used by:", list(used_by))]
+    return [(label, ", ".join(names)) for label, names in fields if names]
+
+
+def entry_lines(entry: Entry, demo: bool, used_by: Sequence[str] = ()) -> list[str]:
     """The entry as plain lines: in a pipe one per bullet or field, so grep and cut keep working."""
     lines = [clean(entry.term)]
     if entry.aliases:
         lines.append("aka: " + clean(", ".join(entry.aliases)))
     lines += [f"- {clean(b)}" for b in entry.definition] or [f"- {NO_DEFINITION}"]
-    if entry.see_also:
-        lines.append("see also: " + clean(", ".join(entry.see_also)))
+    lines += [f"{label} {clean(names)}" for label, names in link_fields(entry, used_by)]
     lines += [f"source: {clean(s)}" for s in entry.sources]
     if demo:
         lines.append(DEMO_HINT + clean(entry.term))
     return lines
 
 
-def entry_panel(entry: Entry, demo: bool, width: int):
+def entry_panel(entry: Entry, demo: bool, width: int, used_by: Sequence[str] = ()):
     """The entry in a panel, and the lines to print below it: links too long to fit inside.
 
     A URL is never broken: a source that does not fit on one line of the panel, and any URL in
@@ -80,8 +101,7 @@ def entry_panel(entry: Entry, demo: bool, width: int):
     subtitle, shown = aliases_border(entry.aliases, width)
     if shown < len(entry.aliases):  # the border could not hold them all: every one is inside
         parts.insert(0, field("aka:", ", ".join(entry.aliases)))
-    if entry.see_also:
-        parts.append(field("see also:", ", ".join(entry.see_also)))
+    parts += [field(label, names) for label, names in link_fields(entry, used_by)]
     for source in entry.sources:
         if len("source: " + clean(source)) <= inner:
             parts.append(text(f"source: {source}", "dim"))
@@ -132,7 +152,7 @@ def aliases_border(aliases: list[str], width: int):
 
 def listing(out: Output, glossary: Glossary, demos: set[str]) -> None:
     if out.is_json:
-        out.json([entry_data(e, glossary, e.term in demos) for e in glossary.entries])
+        out.json([entry_data(e, glossary, key(e.term) in demos) for e in glossary.entries])
     elif out.rich:
         out.print(entries_table(glossary, demos, out.width))
     else:
@@ -160,7 +180,7 @@ def entries_table(glossary: Glossary, demos: set[str], width: int):
     table.add_column("demo", justify="center", style="green", width=4, no_wrap=True)
     for entry, first in zip(glossary.entries, firsts, strict=True):
         cells = [text(entry.term)] + ([text(first)] if preview >= MIN_PREVIEW else [])
-        table.add_row(*cells, "✓" if entry.term in demos else "")
+        table.add_row(*cells, "✓" if key(entry.term) in demos else "")
     return table
 
 

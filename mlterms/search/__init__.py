@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from mlterms.glossary import Glossary, parse
 from mlterms.search import index
-from mlterms.search.query import Hit, run
+from mlterms.search.hit import Hit
+from mlterms.search.query import run
 
 __all__ = ["Hit", "search", "search_text"]
 

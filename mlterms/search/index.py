@@ -18,6 +18,7 @@ import gc
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,14 +30,15 @@ from mlterms.glossary import Entry
 from mlterms.names import keys as bulk_keys
 from mlterms.search.snippet import has_markers, scrub
 
-SCHEMA = 2  # bump when the index layout or what goes into it changes
+SCHEMA = 4  # bump when the index layout or what goes into it changes
 TOKENIZER = "porter unicode61 remove_diacritics 2"
-COLUMNS = ("term", "aliases", "body", "see")
+COLUMNS = ("term", "aliases", "body", "see", "builds")
 KEEP_FILES = 8  # cached index files kept; the least recently used go first
 STALE_TEMP_SECONDS = 3600  # a temp file this old is from a build that died
 
-Row = tuple[str, str, str, str]  # (term, aliases, body, see): the text of COLUMNS
+Row = tuple[str, str, str, str, str]  # (term, aliases, body, see, builds): the text of COLUMNS
 T = TypeVar("T")
+WORD = re.compile(r"[^\W_]+")  # letters and digits: what the unicode61 tokenizer keeps
 
 
 # ----------------------------------------------------------------------------- what is indexed
@@ -61,10 +63,17 @@ def rows_of(entries: list[Entry]) -> list[Row]:
     only the characters that the index reserves as highlight markers are replaced (snippet.scrub).
     """
     rows = [
-        (e.term, join_aliases(e.aliases), "\n".join(e.definition), ", ".join(e.see_also)) for e in entries
+        (
+            e.term,
+            join_aliases(e.aliases),
+            "\n".join(e.definition),
+            ", ".join(e.see_also),
+            ", ".join(e.builds_on),
+        )
+        for e in entries
     ]
     if has_markers("".join("".join(row) for row in rows)):
-        rows = [(scrub(a), scrub(b), scrub(c), scrub(d)) for a, b, c, d in rows]
+        rows = [(scrub(a), scrub(b), scrub(c), scrub(d), scrub(e)) for a, b, c, d, e in rows]
     return rows
 
 
@@ -77,7 +86,7 @@ def rows_digest(rows: list[Row]) -> str:
     glossaries can never share an index file.
     """
     blob = "\x1e".join("\x1f".join(row) for row in rows)
-    if blob.count("\x1f") == 3 * len(rows) and blob.count("\x1e") == max(len(rows) - 1, 0):
+    if blob.count("\x1f") == (len(COLUMNS) - 1) * len(rows) and blob.count("\x1e") == max(len(rows) - 1, 0):
         return hashlib.sha256(b"entries\0" + blob.encode("utf-8", "surrogatepass")).hexdigest()
     exact = json.dumps(rows, ensure_ascii=True)  # ASCII: lone surrogates are escaped, not an error
     return hashlib.sha256(b"entries-json\0" + exact.encode("ascii")).hexdigest()
@@ -152,6 +161,15 @@ class NameKeys:
             yield rowid, line[1:-1].split("\t")
 
 
+def load_words(con: sqlite3.Connection) -> list[str]:
+    """Every distinct word of every term and alias, casefolded: what typos are fixed to.
+
+    Read from the table when a typo needs them, not stored: a cold search does not pay for them.
+    """
+    names = "\n".join(f"{t}\n{a}" for t, a in con.execute("SELECT term, aliases FROM docs"))
+    return sorted(set(WORD.findall(names.casefold())))
+
+
 # ----------------------------------------------------------------------------- building
 
 
@@ -160,12 +178,12 @@ def build(con: sqlite3.Connection, rows: list[Row], meta: str) -> sqlite3.Connec
     columns = ", ".join(COLUMNS)
     con.executescript(
         f"""
-        CREATE VIRTUAL TABLE docs USING fts5({columns}, tokenize='{TOKENIZER}');
+        CREATE VIRTUAL TABLE docs USING fts5({columns}, tokenize='{TOKENIZER}', columnsize=0);
         CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
         """
     )
     # A new table numbers rows 1, 2, ... in order (SQLite: 1 + the largest rowid): rows[n - 1] is rowid n.
-    con.executemany(f"INSERT INTO docs ({columns}) VALUES (?, ?, ?, ?)", rows)
+    con.executemany(f"INSERT INTO docs ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})", rows)
     con.execute("INSERT INTO meta VALUES ('key', ?)", (meta,))
     con.execute("INSERT INTO meta VALUES ('names', ?)", (NameKeys.of_rows(rows).text,))
     con.commit()

@@ -1,14 +1,26 @@
-"""Ranking: a query's words, the tiers they are matched in, bm25 within a tier, typos last.
+"""Ranking: a question's content words, scored against each entry's names, bullets and links.
 
-Ranking, best first, in tiers (the integer part of `Hit.score`; the fraction is bm25 relevance):
-  5  the query is a term or alias (as `define` would resolve it: case, separators, plurals)
-  4  every query word is in the term or an alias
-  3  every query word is somewhere in the entry
-  2  some query word is in the term or an alias
-  1  some query word is somewhere in the entry
-  0  a term or alias looks like the query (a typo; rapidfuzz), only when the tiers above found too few
-Within a tier entries are ordered by bm25 with column weights: term 10, aliases 6, definition 1,
-see-also 0.5.
+A learner types questions ("how do I stop overfitting"), so ranking works on the query's
+*content* words: question words, fillers and one-letter words are dropped (STOPWORDS), unless the
+query has nothing else. Every entry that has one of them (FTS5, porter-stemmed) is a candidate,
+and its score adds up (weights in SCORE):
+
+  exact    the whole query is a term or alias, as `define` resolves it: always first
+  named    a name the query covers: most of the name's words are in the query and most of the
+  + name   query's words are in the name ('learning rate too high' -> learning rate). `named` puts
+           these above every entry matched only in its text; `name` orders them (a whole name
+           first). A query word that is only one word of a longer name ('model' of 'diffusion
+           model') counts as `partial`, about like a hit in a bullet.
+  cover    how much of the query the entry has anywhere, each word weighted by its rarity (idf);
+           words found only in `see also` / `builds on` count half
+  bullet   how much of the query one bullet has: the words close together
+  phrase   two query words side by side in a bullet, in the query's order
+  brevity  a shorter entry first, to break near ties (as bm25's length normalisation does)
+
+Typos: a query word that matches no entry at all is replaced by the name words (terms and
+aliases) within a few edits of it, relative to its length (EDITS): 'atention' -> attention,
+'dropot' -> dropout, 'convolutoin' -> convolution. When nothing matches at all, names that look
+like the whole query are the answer.
 
 Query text is only ever data: it is split into words here and each word is passed to FTS5 as a
 quoted string, so no query can be an FTS5 syntax error.
@@ -16,43 +28,134 @@ quoted string, so no query can be an FTS5 syntax error.
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mlterms.names import WHAT_IS, key, singulars
-from mlterms.search.index import COLUMNS, NameKeys, split_aliases
-from mlterms.search.snippet import (
-    MARKERS,
-    OPEN,
-    Spans,
-    best_unit,
-    highlight_sql,
-    name_line,
-    unmarked,
-)
+from mlterms.search.hit import Hit
+from mlterms.search.index import COLUMNS, NameKeys, load_words, split_aliases
+from mlterms.search.snippet import MARKERS, Spans, first_bullet, name_line, pick_bullet, unmark, unmarked
+from mlterms.search.typos import corrections, edits_allowed, fuzzy
 
-WEIGHTS = (10.0, 6.0, 1.0, 0.5)  # bm25 weight of each column, in COLUMNS order
+SCORE = {
+    "exact": 100.0,
+    "named": 10.0,
+    "name": 5.0,
+    "partial": 1.5,
+    "cover": 3.0,
+    "bullet": 1.5,
+    "phrase": 0.8,
+    "brevity": 0.5,
+}
 MAX_WORDS = 32  # query words used (a pasted page of text still answers quickly)
 MAX_WORD_CHARS = 64  # no word is longer; such a "word" cannot match anything useful
-FUZZY_CUTOFF = 70  # rapidfuzz ratio (0-100) of the whole query against a name
-FUZZY_WORD_CUTOFF = 80  # ... and of one query word (4+ letters) against a name
+CANDIDATES = 60  # entries scored in full (the best by a first, cheap score), at least 4 x the limit
+PREFIX = 4  # words this long also match as prefixes of longer words
+MOST = 2 / 3  # "most of" a name, and of the query, for a name hit
+FIELDS = {"term": "name", "aliases": "alias", "body": "definition", "see": "see_also", "builds": "builds_on"}
 WORD = re.compile(r"[^\W_]+")  # letters and digits: what the unicode61 tokenizer keeps
 
-EXACT, NAMES_ALL, ALL, NAMES_ANY, ANY, FUZZY = 5, 4, 3, 2, 1, 0
-Ranked = list[tuple[int, tuple[int, float]]]  # (rowid, (tier, relevance)), best first
-
-
-@dataclass
-class Hit:
-    term: str  # the entry's term
-    score: float  # higher is better: tier (see module doc) + bm25 relevance in [0, 1)
-    snippet: str  # one line: the matching name/alias line, bullet or see-also, at most ~80 chars
-    spans: Spans = field(default_factory=list)  # [start, end) in snippet to highlight
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "for",
+        "from",
+        "get",
+        "gets",
+        "getting",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "out",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "us",
+        "very",
+        "vs",
+        "was",
+        "we",
+        "were",
+        "what",
+        "whats",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
+)
 
 
 def words(query: str) -> list[str]:
-    """The distinct words of a query, as safe FTS5 strings: '"dropout"', in order, at most MAX_WORDS."""
+    """The distinct words of a query (as typed), in order, at most MAX_WORDS; stopwords and
+    one-character words dropped unless the query has nothing else."""
     query = MARKERS.sub(" ", query[: MAX_WORDS * (MAX_WORD_CHARS + 1) * 4])
     query = WHAT_IS.sub("", query.strip(), count=1)
     seen: dict[str, str] = {}  # casefolded -> as typed: the tokenizer does its own case folding
@@ -61,134 +164,215 @@ def words(query: str) -> list[str]:
             seen.setdefault(word.casefold(), word)
             if len(seen) == MAX_WORDS:
                 break
-    return [f'"{w}"' for w in seen.values()]  # a word has only letters and digits: no quote to escape
+    content = [w for folded, w in seen.items() if folded not in STOPWORDS and len(w) > 1]
+    return content or list(seen.values())
 
 
-def tiers(quoted: list[str]) -> list[tuple[int, str]]:
-    """(tier, FTS5 expression) to run in order; duplicates (a one-word query) run once."""
-    if not quoted:
-        return []
-    every, some = " AND ".join(quoted), " OR ".join(quoted)
-    exprs = [
-        (NAMES_ALL, f"{{term aliases}} : ({every})"),
-        (ALL, every),
-        (NAMES_ANY, f"{{term aliases}} : ({some})"),
-        (ANY, some),
-    ]
-    done: set[str] = set()
-    unique = []
-    for tier, expr in exprs:
-        if expr not in done:
-            done.add(expr)
-            unique.append((tier, expr))
-    return unique
+def quoted(word: str) -> str:
+    """The word as an FTS5 string. A word has only letters and digits: no quote to escape."""
+    return f'"{word}"'
 
 
-def relevance(bm25: float) -> float:
-    """bm25 (lower is better, <= 0) as a fraction in [0, 1), higher is better."""
-    s = max(0.0, -bm25)
-    return min(s / (1.0 + s), 0.999)
+def in_text(word: str) -> str:
+    """FTS5 for the word in an entry's names or text: in names, from PREFIX letters on, also as a
+    prefix ('drop' finds dropout); prefixes are kept to the short name columns, where they are cheap."""
+    if len(word) < PREFIX:
+        return f"{{term aliases body}} : {quoted(word)}"
+    return f"({{term aliases}} : {quoted(word)}* OR {{body}} : {quoted(word)})"
+
+
+@dataclass
+class Words:
+    """The query's words with the rows each matches: in names, anywhere but links, in links."""
+
+    text: list[str]  # as searched (typos replaced)
+    idf: list[float]
+    names: list[set[int]]
+    body: list[set[int]]  # term, aliases or body
+    links: list[set[int]]  # see also or builds on
+
+    @property
+    def total(self) -> float:
+        return sum(self.idf) or 1.0
+
+
+def idf(entries: int, df: int) -> float:
+    """BM25's inverse document frequency, floored: a word in most entries says almost nothing."""
+    return max(math.log((entries - df + 0.5) / (df + 0.5)), 0.05)
+
+
+def rows_matching(con: sqlite3.Connection, expr: str) -> set[int]:
+    return {r for (r,) in con.execute("SELECT rowid FROM docs WHERE docs MATCH ?", (expr,))}
+
+
+def match_words(con: sqlite3.Connection, query_words: list[str], entries: int) -> Words:
+    """Each word's rows, with a word that matches nothing replaced by the name words it is a typo of."""
+    vocabulary: list[str] | None = None
+    found = Words([], [], [], [], [])
+    for word in query_words:
+        body = rows_matching(con, in_text(word))
+        links = rows_matching(con, f"{{see builds}} : {quoted(word)}")
+        meant = [word]
+        if not body and not links and edits_allowed(word):
+            vocabulary = load_words(con) if vocabulary is None else vocabulary
+            meant = corrections(word, vocabulary)
+        for w in meant:
+            if w != word:
+                body = rows_matching(con, in_text(w))
+                links = rows_matching(con, f"{{see builds}} : {quoted(w)}")
+            df = len(body | links)
+            found.text.append(w)
+            found.idf.append(idf(entries, df) / len(meant))
+            found.names.append(rows_matching(con, f"{{term aliases}} : {quoted(w)}*") if body else set())
+            found.body.append(body)
+            found.links.append(links)
+    return found
 
 
 def run(con: sqlite3.Connection, query: str, limit: int) -> list[Hit]:
-    """Search an index: the tiers in order until `limit` hits, then fuzzy names if too few."""
+    """Search an index: every entry with a content word, scored; names like the query if none."""
     if limit < 1:
         return []
-    quoted = words(query)
-    weights = ", ".join(str(w) for w in WEIGHTS)
-    found: dict[int, tuple[int, float]] = {}  # rowid -> (tier, relevance), best first
-
-    exact = exact_ids(con, query)
-    for rowid in exact:
-        found[rowid] = (EXACT, 0.999)
-    if exact and quoted:  # their bm25 relevance, where the words match them
-        marks = ",".join("?" * len(exact))
-        sql = f"SELECT rowid, bm25(docs, {weights}) FROM docs WHERE docs MATCH ? AND rowid IN ({marks})"
-        for rowid, bm25 in con.execute(sql, (tiers(quoted)[-1][1], *exact)):
-            found[rowid] = (EXACT, relevance(bm25))
-
-    sql = f"SELECT rowid, bm25(docs, {weights}) AS r FROM docs WHERE docs MATCH ? ORDER BY r LIMIT ?"
-    for tier, expr in tiers(quoted):
-        if len(found) >= limit:
-            break
-        for rowid, bm25 in con.execute(sql, (expr, limit + len(found))):
-            if rowid not in found:
-                found[rowid] = (tier, relevance(bm25))
-
-    ranked = sorted(found.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))[:limit]
-    hits = describe(con, ranked, quoted, exact)
-    if len(hits) < limit:
-        hits += fuzzy(con, query, limit - len(hits), exclude=set(found))
-    return hits
+    keys = NameKeys.load(con)
+    entries = keys.text.count("\n") + 1 if keys.text else 0
+    exact = exact_ids(keys, query)
+    found = match_words(con, words(query), entries)
+    first: dict[int, float] = {rowid: SCORE["exact"] for rowid in exact}
+    for w in range(len(found.text)):
+        idf = found.idf[w]
+        for rowid in found.body[w]:
+            first[rowid] = first.get(rowid, 0.0) + idf * (2.0 if rowid in found.names[w] else 1.0)
+        for rowid in found.links[w] - found.body[w]:
+            first[rowid] = first.get(rowid, 0.0) + idf / 2
+    best = sorted(first, key=lambda r: (-first[r], r))[: max(CANDIDATES, 4 * limit)]
+    hits = sorted(score(con, best, found, exact), key=lambda h: (-h[0], h[1]))
+    out = [hit for _, _, hit in hits[:limit]]
+    if not out:
+        out = fuzzy(con, keys, query, limit)
+    return out
 
 
-def exact_ids(con: sqlite3.Connection, query: str) -> dict[int, int]:
+def exact_ids(keys: NameKeys, query: str) -> dict[int, int]:
     """rowid -> position of the name (0 term, n alias) of entries that the query names exactly."""
     k = key(query[:1000])
     if not k:
         return {}
-    return NameKeys.load(con).find([k, *singulars(k)])
+    return keys.find([k, *singulars(k)])
 
 
-def fuzzy(con: sqlite3.Connection, query: str, limit: int, exclude: set[int]) -> list[Hit]:
-    """Entries whose term or an alias looks like the query or one of its longer words."""
-    whole = key(query[:1000])[:100]
-    if not whole:
+def score(con: sqlite3.Connection, ids: list[int], found: Words, exact: dict[int, int]) -> list:
+    """(score, rowid, Hit) of each candidate: its highlights tell which names and bullets matched."""
+    if not ids:
         return []
-    from rapidfuzz import fuzz, process
-
-    probes = {whole: FUZZY_CUTOFF}
-    for word in WORD.findall(query[:1000])[:MAX_WORDS]:
-        if len(word) >= 4:
-            probes.setdefault(key(word), FUZZY_WORD_CUTOFF)
-    names: dict[str, list[tuple[int, int]]] = {}
-    for rowid, keys in NameKeys.load(con).lines():
-        if rowid not in exclude:
-            for pos, k in enumerate(keys):
-                if k:
-                    names.setdefault(k, []).append((rowid, pos))
-    best: dict[int, tuple[float, int]] = {}  # rowid -> (ratio, name position)
-    for probe, cutoff in probes.items():
-        for match, ratio, _ in process.extract(
-            probe, list(names), scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit * 4
-        ):
-            for rowid, pos in names[match]:
-                if ratio > best.get(rowid, (-1.0, 0))[0]:
-                    best[rowid] = (ratio, pos)
-    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
-    hits = []
-    for rowid, (ratio, pos) in ranked:
-        term, aliases = con.execute("SELECT term, aliases FROM docs WHERE rowid = ?", (rowid,)).fetchone()
-        snippet, spans = name_line([term, *split_aliases(aliases)], pos)
-        hits.append(Hit(term, round(FUZZY + min(ratio / 100.0, 0.999), 3), snippet, spans))
-    return hits
-
-
-def describe(con: sqlite3.Connection, ranked: Ranked, quoted: list[str], exact: dict[int, int]) -> list[Hit]:
-    """Hits with snippets: highlight() marks every matched word of the best entries."""
-    if not ranked:
-        return []
-    ids = [rowid for rowid, _ in ranked]
-    marks = ",".join("?" * len(ids))
-    columns = ", ".join(highlight_sql(i) for i in range(len(COLUMNS)))
-    marked: dict[int, tuple[str, ...]] = {}
-    if quoted:
-        sql = f"SELECT rowid, {columns} FROM docs WHERE docs MATCH ? AND rowid IN ({marks})"
-        for rowid, *texts in con.execute(sql, (" OR ".join(quoted), *ids)):
-            marked[rowid] = tuple(texts)
-    missing = [rowid for rowid in ids if rowid not in marked]  # exact names the words don't match
+    columns = ", ".join(f"highlight(docs, {i}, '\ue000', '\ue001')" for i in range(len(COLUMNS)))
+    any_word = " OR ".join(quoted(w) for w in found.text)  # no prefixes: name_score adds those
+    rows: dict[int, tuple[float, tuple[str, ...]]] = {}
+    if any_word:  # one row at a time: FTS5 seeks a rowid, but filters a rowid IN (...) row by row
+        sql = f"SELECT length(body), {columns} FROM docs WHERE docs MATCH ? AND rowid = ?"
+        for rowid in ids:
+            for size, *texts in con.execute(sql, (any_word, rowid)):
+                rows[rowid] = (brevity(size), tuple(texts))
+    missing = [r for r in ids if r not in rows]  # exact names whose words are not query words
     if missing:
-        sql = f"SELECT rowid, {', '.join(COLUMNS)} FROM docs WHERE rowid IN ({','.join('?' * len(missing))})"
-        for rowid, *texts in con.execute(sql, missing):
-            marked[rowid] = tuple(texts)
-    hits = []
-    for rowid, (tier, rel) in ranked:
-        texts = marked[rowid]
-        term = unmarked(texts[0])
-        if rowid in exact and OPEN not in texts[0] + texts[1]:
-            names = [term, *split_aliases(unmarked(texts[1]))]
-            snippet, spans = name_line(names, exact[rowid])
-        else:
-            snippet, spans = best_unit(texts, names_only=tier in (EXACT, NAMES_ALL, NAMES_ANY))
-        hits.append(Hit(term, round(tier + rel, 3), snippet, spans))
-    return hits
+        sql = f"SELECT rowid, length(body), {', '.join(COLUMNS)} FROM docs WHERE rowid IN ({','.join('?' * len(missing))})"
+        for rowid, size, *texts in con.execute(sql, missing):
+            rows[rowid] = (brevity(size), tuple(texts))
+    idf_of = dict(zip((w.casefold()[:4] for w in found.text), found.idf, strict=True))  # rough stems
+    out = []
+    for rowid in ids:
+        rel, texts = rows[rowid]
+        names = [texts[0], *split_aliases(texts[1])]
+        name, partial = name_score(names, found.text, idf_of, found.total)
+        cover = sum(
+            idf * (1.0 if rowid in body else 0.5 if rowid in links else 0.0)
+            for idf, body, links in zip(found.idf, found.body, found.links, strict=True)
+        )
+        bullet, phrase = bullet_score(texts[2], idf_of, found.total)
+        total = (
+            (SCORE["exact"] if rowid in exact else 0.0)
+            + (SCORE["named"] + SCORE["name"] * name if name else 0.0)
+            + SCORE["partial"] * (0.0 if name else partial)
+            + SCORE["cover"] * cover / found.total
+            + SCORE["bullet"] * bullet
+            + SCORE["phrase"] * phrase
+            + SCORE["brevity"] * rel
+        )
+        out.append((round(total, 3), rowid, describe(texts, rowid in exact or name > 0, exact.get(rowid))))
+        out[-1][2].score = round(total, 3)
+    return out
+
+
+def name_score(
+    marked_names: list[str], query_words: list[str], weights: dict[str, float], total: float
+) -> tuple[float, float]:
+    """(name, partial) of the best-matching name (the term or an alias).
+
+    A name's word is matched when FTS5 marked it, or when a query word of PREFIX letters or more
+    begins it ('drop' of dropout). `name` when most of the name's words are matched and they are
+    most of the query's words: share of the name squared (a whole name counts most) x share of
+    the query. Otherwise `partial`: the idf-weighted share of the query it holds x the share of the
+    name matched, which weighs like a bullet (one word of a three-word name counts a third).
+    """
+    prefixes = tuple(w.casefold() for w in query_words if len(w) >= PREFIX)
+    n_words = max(len(query_words), 1)
+    name = partial = 0.0
+    for marked in marked_names:
+        plain, spans = unmark(marked)
+        tokens = WORD.findall(plain)
+        hit = [w for a, b in spans for w in WORD.findall(plain[a:b])]
+        hit += [
+            t
+            for t in WORD.findall(unmarked_only(plain, spans))
+            if prefixes and t.casefold().startswith(prefixes)
+        ]
+        if not tokens or not hit:
+            continue
+        of_name, of_query = min(len(hit) / len(tokens), 1.0), min(len(hit) / n_words, 1.0)
+        if of_name >= MOST and of_query >= MOST:
+            name = max(name, of_name * of_name * of_query)
+        stems = {w.casefold()[:4] for w in hit}
+        partial = max(partial, of_name * min(sum(weights.get(s, 0.0) for s in stems) / total, 1.0))
+    return name, partial
+
+
+def unmarked_only(plain: str, spans: Spans) -> str:
+    """The text outside the spans (spaces in their place)."""
+    chars = list(plain)
+    for a, b in spans:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
+
+
+def brevity(body_chars: int | None) -> float:
+    """In (0, 1]: 1 for an empty body, 0.5 at 400 characters."""
+    return 1.0 / (1.0 + (body_chars or 0) / 400)
+
+
+def bullet_score(marked_body: str, weights: dict[str, float], total: float) -> tuple[float, float]:
+    """(the idf-weighted share of the query's words in the best bullet, 1.0 if two matched words
+    are side by side). `weights` maps a query word's first 4 letters (a rough stem) to its idf."""
+    best = phrase = 0.0
+    for line in marked_body.split("\n"):
+        plain, spans = unmark(line)
+        if not spans:
+            continue
+        stems = {w.casefold()[:4] for a, b in spans for w in WORD.findall(plain[a:b])}
+        best = max(best, min(sum(weights.get(s, 0.0) for s in stems) / total, 1.0))
+        if any(len({w.casefold()[:4] for w in WORD.findall(plain[a:b])}) > 1 for a, b in spans):
+            phrase = 1.0  # FTS5 marked two adjacent words as one run
+        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+            if plain[end:start].strip(" -") == "" and plain[end - 4 : end] != plain[start : start + 4]:
+                phrase = 1.0
+    return best, phrase
+
+
+def describe(texts: tuple[str, ...], by_name: bool, exact_pos: int | None) -> Hit:
+    """The hit: the first bullet for a name hit, else the best-matching bullet; the matched fields."""
+    term = unmarked(texts[0])
+    matched = [FIELDS[c] for c, t in zip(COLUMNS, texts, strict=True) if "\ue000" in t]
+    if exact_pos is not None and not {"name", "alias"} & set(matched):
+        matched.insert(0, "alias" if exact_pos else "name")
+    snippet, spans = first_bullet(texts[2]) if by_name else pick_bullet(texts[2])
+    if not snippet:  # an entry with no definition: its name line
+        snippet, spans = name_line([term, *split_aliases(unmarked(texts[1]))], exact_pos or 0)
+    return Hit(term, 0.0, snippet, spans, matched)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
 
 SNIPPET_CHARS = 80
 ELLIPSIS = "…"
@@ -86,38 +85,29 @@ def name_line(names: list[str], pos: int) -> tuple[str, Spans]:
     return trim(line, spans)
 
 
-def units(texts: tuple[str, ...], names_only: bool = False) -> Iterable[str]:
-    """The marked lines a snippet can be, in order of preference on a tie.
-
-    `texts` are the four indexed columns (term, aliases, body, see-also); the body has a bullet a line.
-    """
-    term, aliases, body, see = texts
-    yield term
-    if aliases:
-        yield "aka: " + aliases
-    if names_only:
-        return
-    yield from (line for line in body.split("\n") if line)
-    if see:
-        yield "see also: " + see
+def first_bullet(marked_body: str) -> tuple[str, Spans]:
+    """The first definition bullet (a body has a bullet a line), with its marked words; ('', []) if none."""
+    for line in marked_body.split("\n"):
+        if line.strip():
+            return trim(*unmark(line))
+    return "", []
 
 
-def best_unit(texts: tuple[str, ...], names_only: bool = False) -> tuple[str, Spans]:
-    """The line with the most distinct matched words (the first such), trimmed around the match.
+def pick_bullet(marked_body: str) -> tuple[str, Spans]:
+    """The bullet with the most distinct matched words (the first such), trimmed around the match;
+    the first bullet when none matched. Never a name, `aka:`, `see also:` or `source:` line.
 
     Words count as the same when their first 4 letters are ('layer', 'layers'): a rough stem.
     """
     best, best_count = None, 0
-    for line in units(texts, names_only):
+    for line in marked_body.split("\n"):
         if OPEN not in line:
             continue
         plain, spans = unmark(line)
         count = len({plain[a:b].casefold()[:4] for a, b in spans})
         if count > best_count:
             best, best_count = (plain, spans), count
-    if best is None:  # matched only by a name key (e.g. 'one-shot' for 'oneshot'): show the term
-        return trim(unmarked(texts[0]), [])
-    return trim(*best)
+    return trim(*best) if best else first_bullet(marked_body)
 
 
 # ----------------------------------------------------------------------------- one short line

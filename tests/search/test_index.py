@@ -24,13 +24,22 @@ from .conftest import GLOSSARY, index_files, terms
 def test_rows_are_numbered_in_order_from_1():
     rows = rows_of(parse(GLOSSARY).entries)
     con = index.build(sqlite3.connect(":memory:"), rows, "test")
-    numbered = con.execute("SELECT rowid, term, aliases, body, see FROM docs ORDER BY rowid").fetchall()
+    numbered = con.execute(
+        "SELECT rowid, term, aliases, body, see, builds FROM docs ORDER BY rowid"
+    ).fetchall()
     assert numbered == [(n, *row) for n, row in enumerate(rows, start=1)]
 
 
 def test_rows_keep_one_bullet_a_line_and_scrub_markers():
-    entry = Entry("a\ue000b", 1, aliases=["x", "y"], definition=["one", "two \ue001"], see_also=["s", "t"])
-    assert rows_of([entry]) == [("a\ufffdb", "x, y", "one\ntwo \ufffd", "s, t")]
+    entry = Entry(
+        "a\ue000b",
+        1,
+        aliases=["x", "y"],
+        definition=["one", "two \ue001"],
+        see_also=["s", "t"],
+        builds_on=["u"],
+    )
+    assert rows_of([entry]) == [("a\ufffdb", "x, y", "one\ntwo \ufffd", "s, t", "u")]
 
 
 NAMES = st.one_of(
@@ -70,11 +79,11 @@ def test_name_keys_find_nothing_for_keys_no_name_can_have():
 
 
 def test_rows_digest_tells_apart_rows_that_join_the_same():
-    one = [("a\x1f", "", "", "")]
-    other = [("a", "", "", "\x1f")]  # joined with \x1f between columns, both are 'a' + 4 x \x1f
+    one = [("a\x1f", "", "", "", "")]
+    other = [("a", "", "", "", "\x1f")]  # joined with \x1f between columns, both are 'a' + 5 x \x1f
     assert rows_digest(one) != rows_digest(other)
-    assert rows_digest(one) == rows_digest([("a\x1f", "", "", "")])
-    assert rows_digest([("a", "b", "", "")]) != rows_digest([("a", "", "b", "")])
+    assert rows_digest(one) == rows_digest([("a\x1f", "", "", "", "")])
+    assert rows_digest([("a", "b", "", "", "")]) != rows_digest([("a", "", "b", "", "")])
 
 
 def test_glossaries_whose_rows_join_the_same_get_their_own_index(cached):

@@ -9,7 +9,17 @@ from hypothesis import strategies as st
 
 from mlterms.glossary import parse
 from mlterms.search import search
-from mlterms.search.snippet import CLOSE, OPEN, best_unit, name_line, scrub, squash, trim, unmark
+from mlterms.search.snippet import (
+    CLOSE,
+    OPEN,
+    first_bullet,
+    name_line,
+    pick_bullet,
+    scrub,
+    squash,
+    trim,
+    unmark,
+)
 
 
 def test_body_snippet_is_the_matching_bullet(glossary):
@@ -53,12 +63,12 @@ def test_scrub_leaves_no_marker():
     assert unmark(scrub(mark("a b", "b"))) == ("a \ufffdb\ufffd", [])
 
 
-def test_best_unit_is_the_line_with_most_distinct_words():
-    texts = ("dropout", "", mark("units drop\nlayers and layer\nlayers of units", "units", "layer"), "")
-    assert best_unit(texts) == ("layers of units", [(0, 5), (10, 15)])  # line 2: one word twice
-    assert best_unit(texts, names_only=True) == ("dropout", [])  # no name is marked: the term
-    see = ("a", "b", "c", mark("gradient, loss", "loss"))
-    assert best_unit(see) == ("see also: gradient, loss", [(20, 24)])
+def test_the_snippet_is_the_bullet_with_most_distinct_words_else_the_first():
+    body = mark("units drop\nlayers and layer\nlayers of units", "units", "layer")
+    assert pick_bullet(body) == ("layers of units", [(0, 5), (10, 15)])  # line 2: one word twice
+    assert pick_bullet("first one\nsecond") == ("first one", [])  # nothing matched: the first bullet
+    assert first_bullet(body) == ("units drop", [(0, 5)])
+    assert first_bullet("") == ("", [])
 
 
 def test_name_line_highlights_the_term_or_one_alias():
