@@ -17,6 +17,7 @@ from mlterms.demos.hand.vision import (
     receptive_fields,
     support,
 )
+from mlterms.demos.report import Heatmap
 
 from .util import column, exercise, run, scalar, table, tensor
 
@@ -383,3 +384,57 @@ def test_channel_stack_parameters(knobs):
     weights = np.zeros((c_out, c_in, k, k)).size
     assert widths[0] == 3 and widths[1] == knobs.get("out_channels", 4)
     assert ex.answer == weights + c_out
+
+
+# -- feature map ---------------------------------------------------------------------------------
+
+
+def heatmap(report, title):
+    found = [h for s in report.sections for h in s.items if isinstance(h, Heatmap) and h.title == title]
+    assert len(found) == 1, f"no single heatmap {title!r}"
+    return np.array(found[0].values)
+
+
+@pytest.mark.parametrize("seed, size", [(0, 10), (3, 7), (1, 13)])
+def test_feature_map_of_an_edge_kernel_and_its_sparsity(seed, size):
+    report = run("feature map", seed, size=size)
+    img = heatmap(report, "the image: a bright square")
+    sobel = np.array(tensor(report, "Sobel-x kernel").values)
+    edge = numpy_conv(img[None, None], np.stack([sobel, sobel.T])[:, None], 1, 0, 1, 1)[0]
+    np.testing.assert_allclose(
+        heatmap(report, "feature map of Sobel-x (valid, stride 1)"), edge[0], atol=1e-12
+    )
+    np.testing.assert_allclose(
+        tensor(report, "feature map of Sobel-y (its transpose)").values, edge[1], atol=1e-12
+    )
+    assert edge.shape[1:] == (size - 2, size - 2)
+    on_square = column(table(report, "nonzero"), "nonzero")[:2]
+    assert on_square == [int((edge[0] > 0).sum()), int((edge[1] > 0).sum())]
+    side = int(round(np.sqrt(img.sum())))  # the square is side x side ones
+    assert exercise(report, "active-after-relu").answer == on_square[0] == 2 * (side + 2)
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 0), (2, 1), (3, 2), (2, 0)])
+def test_feature_map_size(stride, padding):
+    ex = exercise(run("feature map", 0, stride=stride, padding=padding), "map-shape")
+    H = ex.given["image"][0]
+    want = numpy_conv(np.zeros((1, 1, H, H)), np.zeros((1, 1, 3, 3)), stride, padding, 1, 1).shape[2:]
+    assert tuple(ex.answer) == want
+
+
+@pytest.mark.parametrize(
+    "seed, knobs", [(0, {}), (2, {"dy": 5, "dx": 1, "size": 9}), (4, {"dy": 0, "dx": 7})]
+)
+def test_feature_map_peak_follows_the_pattern(seed, knobs):
+    report = run("feature map", seed, **knobs)
+    ex = exercise(report, "peak-after-shift")
+    (py, px), (dy, dx), (P, _) = ex.given["peak before"], ex.given["shift"], ex.given["image"]
+    assert (dy, dx) == (knobs.get("dy", 2), knobs.get("dx", 3))
+    assert P % 2 == 0
+    assert tuple(ex.answer) == ((py + dy) % P, (px + dx) % P)
+    m = heatmap(report, "the plus kernel's map of the noisy image, after ReLU (rounded)")
+    assert np.unravel_index(m.argmax(), m.shape) == (py, px)
+    t = table(report, "peak before")
+    assert list(column(t, "peak after")[0]) == list(ex.answer)
+    assert column(t, "max |map(shift x) - shift(map x)|")[1] > 0  # zero padding: the border differs
+    assert column(t, "max |map(shift x) - shift(map x)|")[3] > 0  # stride 2, odd shift
