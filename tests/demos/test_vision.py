@@ -17,6 +17,7 @@ from mlterms.demos.hand.vision import (
     receptive_fields,
     support,
 )
+from mlterms.demos.report import Heatmap
 
 from .util import column, exercise, run, scalar, table, tensor
 
@@ -324,3 +325,116 @@ def test_data_augmentation_copies_and_sizes(seed, knobs):
     n = 2 * knobs.get("per_class", 3)
     assert column(table(report, "held-out accuracy"), "images") == [n, 9 * n]
     assert exercise(report, "augmented-size").answer == 9 * n
+
+
+# == channel and feature map (c13-vision2) =======================================================
+
+# -- channel -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed, knobs", [(0, {}), (4, {"out_channels": 2, "kernel": 2, "size": 9})])
+def test_channel_output_is_the_sum_over_input_channels(seed, knobs):
+    report = run("channel", seed, **knobs)
+    k, size = knobs.get("kernel", 3), knobs.get("size", 6)
+    x = np.stack(
+        [
+            np.array(tensor(report, f"x[0, {c}], the {n} channel").values)
+            for c, n in enumerate(["red", "green", "blue"])
+        ]
+    )
+    w0 = np.array(tensor(report, "kernel w[0] (C_in, k, k)").values)  # (3, k, k)
+    p = k // 2
+    parts = numpy_conv(x[None], w0[:, None], 1, p, 1, 3)[0]  # groups=3: each input channel alone
+    i = parts.shape[1] // 2  # the demo reads the middle pixel
+    t = table(report, "from red")
+    first = t.rows[0]
+    np.testing.assert_allclose(first[1:4], parts[:, i, i], atol=1e-10)
+    assert first[5] == pytest.approx(sum(first[1:5]))  # sum = parts + bias
+    assert first[6] == pytest.approx(first[5])
+    assert len(t.rows) == knobs.get("out_channels", 4)
+    assert parts.shape[1] == size + 2 * p - k + 1
+
+
+def test_channel_colours_and_strides():
+    report = run("channel", 0)
+    t = table(report, "colour (R, G, B)")
+    for colour, grey, opponent in zip(
+        column(t, "colour (R, G, B)"),
+        column(t, "grey (mean)"),
+        column(t, "red - blue (1x1 conv)"),
+        strict=True,
+    ):
+        assert grey == pytest.approx(np.mean(colour))
+        assert opponent == pytest.approx(colour[0] - colour[2])
+    assert column(t, "grey (mean)")[0] == pytest.approx(column(t, "grey (mean)")[1])  # equally bright
+    ex = exercise(report, "channels-last-strides")
+    N, C, H, W = ex.given["shape (N, C, H, W)"]
+    nhwc = np.empty((N, H, W, C)).transpose(0, 3, 1, 2)  # NHWC memory seen as (N, C, H, W)
+    assert list(ex.answer) == [s // nhwc.itemsize for s in nhwc.strides]
+    layouts = table(report, ".stride()")
+    nchw = np.empty((N, C, H, W))
+    assert list(column(layouts, ".stride()")[0]) == [s // nchw.itemsize for s in nchw.strides]
+
+
+@pytest.mark.parametrize("knobs", [{}, {"out_channels": 3, "kernel": 5}])
+def test_channel_stack_parameters(knobs):
+    ex = exercise(run("channel", 0, **knobs), "stack-parameters")
+    widths, k = ex.given["channels along the stack"], ex.given["kernel_size"]
+    c_in, c_out = widths[2], widths[3]
+    weights = np.zeros((c_out, c_in, k, k)).size
+    assert widths[0] == 3 and widths[1] == knobs.get("out_channels", 4)
+    assert ex.answer == weights + c_out
+
+
+# -- feature map ---------------------------------------------------------------------------------
+
+
+def heatmap(report, title):
+    found = [h for s in report.sections for h in s.items if isinstance(h, Heatmap) and h.title == title]
+    assert len(found) == 1, f"no single heatmap {title!r}"
+    return np.array(found[0].values)
+
+
+@pytest.mark.parametrize("seed, size", [(0, 10), (3, 7), (1, 13)])
+def test_feature_map_of_an_edge_kernel_and_its_sparsity(seed, size):
+    report = run("feature map", seed, size=size)
+    img = heatmap(report, "the image: a bright square")
+    sobel = np.array(tensor(report, "Sobel-x kernel").values)
+    edge = numpy_conv(img[None, None], np.stack([sobel, sobel.T])[:, None], 1, 0, 1, 1)[0]
+    np.testing.assert_allclose(
+        heatmap(report, "feature map of Sobel-x (valid, stride 1)"), edge[0], atol=1e-12
+    )
+    np.testing.assert_allclose(
+        tensor(report, "feature map of Sobel-y (its transpose)").values, edge[1], atol=1e-12
+    )
+    assert edge.shape[1:] == (size - 2, size - 2)
+    on_square = column(table(report, "nonzero"), "nonzero")[:2]
+    assert on_square == [int((edge[0] > 0).sum()), int((edge[1] > 0).sum())]
+    side = int(round(np.sqrt(img.sum())))  # the square is side x side ones
+    assert exercise(report, "active-after-relu").answer == on_square[0] == 2 * (side + 2)
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 0), (2, 1), (3, 2), (2, 0)])
+def test_feature_map_size(stride, padding):
+    ex = exercise(run("feature map", 0, stride=stride, padding=padding), "map-shape")
+    H = ex.given["image"][0]
+    want = numpy_conv(np.zeros((1, 1, H, H)), np.zeros((1, 1, 3, 3)), stride, padding, 1, 1).shape[2:]
+    assert tuple(ex.answer) == want
+
+
+@pytest.mark.parametrize(
+    "seed, knobs", [(0, {}), (2, {"dy": 5, "dx": 1, "size": 9}), (4, {"dy": 0, "dx": 7})]
+)
+def test_feature_map_peak_follows_the_pattern(seed, knobs):
+    report = run("feature map", seed, **knobs)
+    ex = exercise(report, "peak-after-shift")
+    (py, px), (dy, dx), (P, _) = ex.given["peak before"], ex.given["shift"], ex.given["image"]
+    assert (dy, dx) == (knobs.get("dy", 2), knobs.get("dx", 3))
+    assert P % 2 == 0
+    assert tuple(ex.answer) == ((py + dy) % P, (px + dx) % P)
+    m = heatmap(report, "the plus kernel's map of the noisy image, after ReLU (rounded)")
+    assert np.unravel_index(m.argmax(), m.shape) == (py, px)
+    t = table(report, "peak before")
+    assert list(column(t, "peak after")[0]) == list(ex.answer)
+    assert column(t, "max |map(shift x) - shift(map x)|")[1] > 0  # zero padding: the border differs
+    assert column(t, "max |map(shift x) - shift(map x)|")[3] > 0  # stride 2, odd shift
