@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -17,6 +18,7 @@ from mlterms.demos.learning import (
     quantization,
     reinforcement_learning,
     supervised_learning,
+    unsupervised_learning,
 )
 
 from .util import column, exercise, run, table
@@ -281,3 +283,62 @@ def test_few_shot_report_table_and_exercises():
     ex = exercise(report, "prototype")
     assert ex.answer == pytest.approx(np.array(ex.given["examples"]).mean(0).tolist())
     assert exercise(report, "labelled-examples").answer == 40
+
+
+# === unsupervised, self-supervised, pretraining, transfer and zero-shot learning ====================
+
+# --- unsupervised learning -------------------------------------------------------------------------
+
+
+def test_principal_directions_match_numpy_svd():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(40, 5)) @ np.diag([3.0, 2.0, 1.0, 0.5, 0.2])
+    mean, w, values = unsupervised_learning.principal_directions(torch.tensor(x), 2)
+    xc = x - x.mean(0)
+    _, sv, vt = np.linalg.svd(xc, full_matrices=False)
+    assert mean.numpy() == pytest.approx(x.mean(0))
+    assert values.numpy() == pytest.approx(sv**2 / 39)  # largest first
+    assert (w @ w.T).numpy() == pytest.approx(vt[:2].T @ vt[:2], abs=1e-10)  # the plane, whatever the signs
+
+
+def test_kmeans_finds_separated_groups_and_reports_its_final_inertia():
+    torch.manual_seed(0)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    z = np.repeat(centres, 20, 0) + np.random.default_rng(7).normal(size=(60, 2))
+    c, inertia = unsupervised_learning.kmeans(torch.tensor(z), 3, 5)
+    found = c.numpy()[np.argsort(c.numpy() @ [1.0, 3.0])]  # order: (0,0), (10,0), (0,10)
+    means = z.reshape(3, 20, 2).mean(1)
+    assert found == pytest.approx(means, abs=1e-9)
+    d2 = ((z[:, None, :] - c.numpy()[None]) ** 2).sum(-1).min(1).sum()
+    assert len(inertia) == 6 and inertia[-1] == pytest.approx(d2)
+
+
+def test_agreement_takes_the_best_renaming():
+    agree = unsupervised_learning.agreement
+    found, hidden = torch.tensor([0, 0, 1, 1, 2, 2]), torch.tensor([2, 2, 0, 1, 1, 1])
+    assert agree(found, hidden, 3) == pytest.approx(5 / 6)  # 0 -> 2, 1 -> 0, 2 -> 1
+    assert agree(torch.tensor([1, 2, 0, 1]), torch.tensor([0, 1, 2, 0]), 3) == 1.0  # a pure renaming
+
+
+def np_agreement(found, hidden, k):
+    counts = np.zeros((k, k))
+    np.add.at(counts, (np.array(found), np.array(hidden)), 1)
+    return max(sum(counts[i, p[i]] for i in range(k)) for p in itertools.permutations(range(k))) / len(found)
+
+
+def test_unsupervised_report_table_and_exercises():
+    report = run("unsupervised learning", 4, gap=5.0)
+    principal, random_plane, chance = column(table(report, "agreement with the hidden labels"),
+                                             "agreement with the hidden labels")  # fmt: skip
+    assert chance == pytest.approx(1 / 3) and principal > 0.9 and random_plane < principal
+    ex = exercise(report, "variance-kept")
+    ev = np.array(ex.given["eigenvalues"])
+    assert ex.answer == pytest.approx(ev[:2].sum() / ev.sum())
+    ex = exercise(report, "agreement")
+    assert ex.answer == pytest.approx(np_agreement(ex.given["clusters"], ex.given["labels"], 3))
+
+
+def test_unsupervised_finds_nothing_without_groups():
+    principal, *_ = column(table(run("unsupervised learning", 0, gap=0.0), "agreement with the hidden labels"),
+                           "agreement with the hidden labels")  # fmt: skip
+    assert principal < 0.6  # best renaming of 3 clusters of 300 unstructured points: a little above 1/3
