@@ -17,11 +17,12 @@ from mlterms.demos.learning import (
     pruning,
     quantization,
     reinforcement_learning,
+    self_supervised_learning,
     supervised_learning,
     unsupervised_learning,
 )
 
-from .util import column, exercise, run, table
+from .util import column, exercise, row, run, table
 
 f64 = torch.float64
 
@@ -342,3 +343,48 @@ def test_unsupervised_finds_nothing_without_groups():
     principal, *_ = column(table(run("unsupervised learning", 0, gap=0.0), "agreement with the hidden labels"),
                            "agreement with the hidden labels")  # fmt: skip
     assert principal < 0.6  # best renaming of 3 clusters of 300 unstructured points: a little above 1/3
+
+
+# --- self-supervised learning ----------------------------------------------------------------------
+
+
+def test_pretext_loss_counts_only_the_hidden_values():
+    rng = np.random.default_rng(8)
+    x, enc, dec = rng.normal(size=(4, 6)), rng.normal(size=(2, 6)), rng.normal(size=(6, 2))
+    mask = rng.random((4, 6)) < 0.4
+    corrupted = np.where(mask, 0.0, x)
+    pred = corrupted @ enc.T @ dec.T
+    want = ((pred - x)[mask] ** 2).mean()
+    got = self_supervised_learning.pretext_loss(*(torch.tensor(v) for v in (enc, dec, x, corrupted, mask)))
+    assert got.item() == pytest.approx(want)
+
+
+def test_masked_hides_about_the_ratio_and_zeroes_it():
+    torch.manual_seed(1)
+    x = torch.randn(200, 16, dtype=f64)
+    corrupted, mask = self_supervised_learning.masked(x, 0.3)
+    assert float(mask.double().mean()) == pytest.approx(0.3, abs=0.02)
+    assert bool((corrupted[mask] == 0).all()) and torch.equal(corrupted[~mask], x[~mask])
+
+
+def test_downstream_with_constant_features_is_chance():
+    torch.manual_seed(2)
+    mix = torch.randn(16, 3, dtype=f64)
+    codes = torch.randn(4, 3, dtype=f64)
+    acc = self_supervised_learning.downstream(lambda v: 0 * v[:, :3], codes, mix, 2)
+    assert acc == pytest.approx(1 / 4)  # every score equal: one class for all, 50 held out per class
+
+
+def test_self_supervised_report_tables_and_exercise():
+    report = run("self supervised learning", 1, ratio=0.4)
+    trained, mean_guess = column(table(report, "squared error"), "squared error")
+    assert trained < mean_guess
+    t = table(report, "held-out accuracy")
+    assert column(t, "held-out accuracy")[-1] == 0.25
+    ex = exercise(report, "pretext-loss")
+    x, pred, hide = (np.array(ex.given[k]) for k in ("x", "prediction", "hidden"))
+    assert ex.answer == pytest.approx(((pred - x)[hide] ** 2).mean(), abs=1e-9)
+    sees = row(table(report, "0"), "the model sees")[1:]
+    target = row(table(report, "0"), "target")[1:]
+    x0 = row(table(report, "0"), "input x")[1:]
+    assert all((s == 0.0 and t == v) if t != "" else s == v for s, t, v in zip(sees, target, x0, strict=True))
