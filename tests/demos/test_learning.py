@@ -14,6 +14,7 @@ from mlterms.demos.learning import (
     contrastive_learning,
     few_shot_learning,
     low_rank_adaptation,
+    pretraining,
     pruning,
     quantization,
     reinforcement_learning,
@@ -388,3 +389,44 @@ def test_self_supervised_report_tables_and_exercise():
     target = row(table(report, "0"), "target")[1:]
     x0 = row(table(report, "0"), "input x")[1:]
     assert all((s == 0.0 and t == v) if t != "" else s == v for s, t, v in zip(sees, target, x0, strict=True))
+
+
+# --- pretraining -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("steps", [1, 7])
+def test_gd_closed_form_matches_numpy_steps(steps):
+    rng = np.random.default_rng(9)
+    x, y, w = rng.normal(size=(5, 8)), rng.normal(size=(5, 1)), rng.normal(size=8)
+    got = pretraining.gd_closed_form(torch.tensor(w), torch.tensor(x), torch.tensor(y), steps).numpy()
+    for _ in range(steps):
+        w = w - pretraining.LR * 2 * x.T @ (x @ w[:, None] - y)[:, 0] / 5
+    assert got == pytest.approx(w, abs=1e-12)
+
+
+def test_train_records_the_held_out_mse_before_each_step():
+    rng = np.random.default_rng(10)
+    x, y = torch.tensor(rng.normal(size=(6, 4))), torch.tensor(rng.normal(size=(6, 1)))
+    xt, yt = torch.tensor(rng.normal(size=(9, 4))), torch.tensor(rng.normal(size=(9, 1)))
+    w0 = torch.tensor(rng.normal(size=4))
+    w, losses, held = pretraining.train(w0, x, y, 3, test=(xt, yt))
+    assert len(held) == len(losses) == 4
+    assert held[0] == pytest.approx(((xt.numpy() @ w0.numpy() - yt.numpy()[:, 0]) ** 2).mean())
+    assert held[-1] == pytest.approx(((xt.numpy() @ w.numpy() - yt.numpy()[:, 0]) ** 2).mean())
+    assert losses[0] == pytest.approx(((x.numpy() @ w0.numpy() - y.numpy()[:, 0]) ** 2).mean())
+
+
+def test_pretraining_report_and_exercise():
+    report = run("pretraining", 2, n=6, steps=30)
+    t = table(report, "held-out MSE at step 0")
+    pre, rand, zeros = (row(t, name)[2] for name in ("pretrained weights", "random init", "zeros"))
+    assert pre < rand and pre < zeros
+    ex = exercise(report, "unseen-directions")
+    x = np.random.default_rng(0).normal(size=(ex.given["examples"], ex.given["weights"]))
+    assert ex.answer == ex.given["weights"] - np.linalg.matrix_rank(x) == 14
+
+
+def test_pretraining_helps_less_when_the_tasks_are_unrelated():
+    near = row(table(run("pretraining", 0, related=1.0), "held-out MSE at step 0"), "pretrained weights")[2]
+    far = row(table(run("pretraining", 0, related=0.0), "held-out MSE at step 0"), "pretrained weights")[2]
+    assert near < 0.2 * far
