@@ -20,6 +20,7 @@ from mlterms.demos.learning import (
     reinforcement_learning,
     self_supervised_learning,
     supervised_learning,
+    transfer_learning,
     unsupervised_learning,
 )
 
@@ -430,3 +431,52 @@ def test_pretraining_helps_less_when_the_tasks_are_unrelated():
     near = row(table(run("pretraining", 0, related=1.0), "held-out MSE at step 0"), "pretrained weights")[2]
     far = row(table(run("pretraining", 0, related=0.0), "held-out MSE at step 0"), "pretrained weights")[2]
     assert near < 0.2 * far
+
+
+# --- transfer learning -----------------------------------------------------------------------------
+
+
+def test_features_and_linear_match_numpy():
+    rng = np.random.default_rng(11)
+    w1, b1, x = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 1, 3)), rng.normal(size=(2, 5, 4))
+    got = transfer_learning.features([torch.tensor(w1), torch.tensor(b1)], torch.tensor(x)).numpy()
+    assert got == pytest.approx(np.tanh(np.einsum("bni,bfi->bnf", x, w1) + b1))
+    w2, b2 = rng.normal(size=(2, 6, 3)), rng.normal(size=(2, 1, 6))
+    out = transfer_learning.linear([torch.tensor(w2), torch.tensor(b2)], torch.tensor(got)).numpy()
+    assert out[1] == pytest.approx(got[1] @ w2[1].T + b2[1])
+
+
+def test_batched_fits_equal_separate_fits():
+    torch.manual_seed(3)
+    h = torch.randn(2, 10, 4, dtype=f64)
+    y = torch.randint(0, 3, (2, 10))
+    both = transfer_learning.fresh(2, 3, 4)
+    alone = [[p[i : i + 1].detach().clone().requires_grad_() for p in both] for i in range(2)]
+    transfer_learning.fit(both, lambda: transfer_learning.linear(both, h), y, 8)
+    for i, layer in enumerate(alone):
+        transfer_learning.fit(
+            layer, lambda lay=layer, i=i: transfer_learning.linear(lay, h[i : i + 1]), y[i : i + 1], 8
+        )
+        assert layer[0].detach().numpy() == pytest.approx(both[0][i : i + 1].detach().numpy(), abs=1e-10)
+
+
+def test_each_head_is_scored_on_its_own_task():
+    torch.manual_seed(5)
+    rot = torch.linalg.qr(torch.randn(12, 12, dtype=f64))[0]
+    bodies = transfer_learning.pretrain([rot, rot])  # two bodies, both related to the target
+    first, second, scratch = transfer_learning.episodes(bodies, rot, 5, 3)
+    assert len(first) == len(second) == len(scratch) == 3
+    assert min(first + second) > 0.5  # a head scored on another task's examples would be near chance, 0.2
+
+
+def test_transfer_report_counts_and_exercise():
+    report = run("transfer learning", 2, shots=2)
+    m = transfer_learning
+    assert column(table(report, "trainable parameters"), "trainable parameters") == [
+        m.HIDDEN * m.WAYS + m.WAYS,
+        m.DIM * m.HIDDEN + m.HIDDEN + m.HIDDEN * m.WAYS + m.WAYS,
+    ]
+    related, unrelated, scratch, chance = column(table(report, "held-out accuracy"), "held-out accuracy")
+    assert chance == 0.2 and related > max(unrelated, scratch)
+    ex = exercise(report, "head-parameters")
+    assert ex.answer == ex.given["F"] * ex.given["C"] + ex.given["C"]
