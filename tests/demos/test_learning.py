@@ -22,6 +22,7 @@ from mlterms.demos.learning import (
     supervised_learning,
     transfer_learning,
     unsupervised_learning,
+    zero_shot_learning,
 )
 
 from .util import column, exercise, row, run, table
@@ -480,3 +481,32 @@ def test_transfer_report_counts_and_exercise():
     assert chance == 0.2 and related > max(unrelated, scratch)
     ex = exercise(report, "head-parameters")
     assert ex.answer == ex.given["F"] * ex.given["C"] + ex.given["C"]
+
+
+# --- zero-shot learning ----------------------------------------------------------------------------
+
+
+def test_cosine_scores_match_numpy():
+    rng = np.random.default_rng(12)
+    v, a = rng.normal(size=(4, 3)), rng.normal(size=(5, 3))
+    want = (v @ a.T) / np.linalg.norm(v, axis=1)[:, None] / np.linalg.norm(a, axis=1)[None, :]
+    assert zero_shot_learning.cosine_scores(torch.tensor(v), torch.tensor(a)).numpy() == pytest.approx(want)
+
+
+def test_examples_centre_on_the_mixed_descriptions():
+    torch.manual_seed(4)
+    desc, mix = torch.randn(2, 8, dtype=f64), torch.randn(16, 8, dtype=f64)
+    x, y = zero_shot_learning.examples(desc, 3000, mix)
+    assert y.tolist() == [0] * 3000 + [1] * 3000
+    assert x[:3000].mean(0).numpy() == pytest.approx((mix @ desc[0]).numpy(), abs=0.1)
+
+
+def test_zero_shot_report_and_exercise():
+    report = run("zero shot learning", 3)
+    right, wrong, chance = column(table(report, "held-out accuracy"), "held-out accuracy")
+    assert chance == 0.2 and right > 0.6 > wrong
+    few = column(table(run("zero shot learning", 3, seen=3), "held-out accuracy"), "held-out accuracy")[0]
+    assert few < right  # 3 seen classes cannot span 8 attribute directions
+    ex = exercise(report, "which-class")
+    v, d = np.array(ex.given["v"]), np.array(ex.given["descriptions"])
+    assert ex.answer == int(np.argmax(d @ v / np.linalg.norm(d, axis=1)))
