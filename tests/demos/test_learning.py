@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -13,13 +14,18 @@ from mlterms.demos.learning import (
     contrastive_learning,
     few_shot_learning,
     low_rank_adaptation,
+    pretraining,
     pruning,
     quantization,
     reinforcement_learning,
+    self_supervised_learning,
     supervised_learning,
+    transfer_learning,
+    unsupervised_learning,
+    zero_shot_learning,
 )
 
-from .util import column, exercise, run, table
+from .util import column, exercise, row, run, table
 
 f64 = torch.float64
 
@@ -281,3 +287,226 @@ def test_few_shot_report_table_and_exercises():
     ex = exercise(report, "prototype")
     assert ex.answer == pytest.approx(np.array(ex.given["examples"]).mean(0).tolist())
     assert exercise(report, "labelled-examples").answer == 40
+
+
+# === unsupervised, self-supervised, pretraining, transfer and zero-shot learning ====================
+
+# --- unsupervised learning -------------------------------------------------------------------------
+
+
+def test_principal_directions_match_numpy_svd():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(40, 5)) @ np.diag([3.0, 2.0, 1.0, 0.5, 0.2])
+    mean, w, values = unsupervised_learning.principal_directions(torch.tensor(x), 2)
+    xc = x - x.mean(0)
+    _, sv, vt = np.linalg.svd(xc, full_matrices=False)
+    assert mean.numpy() == pytest.approx(x.mean(0))
+    assert values.numpy() == pytest.approx(sv**2 / 39)  # largest first
+    assert (w @ w.T).numpy() == pytest.approx(vt[:2].T @ vt[:2], abs=1e-10)  # the plane, whatever the signs
+
+
+def test_kmeans_finds_separated_groups_and_reports_its_final_inertia():
+    torch.manual_seed(0)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    z = np.repeat(centres, 20, 0) + np.random.default_rng(7).normal(size=(60, 2))
+    c, inertia = unsupervised_learning.kmeans(torch.tensor(z), 3, 5)
+    found = c.numpy()[np.argsort(c.numpy() @ [1.0, 3.0])]  # order: (0,0), (10,0), (0,10)
+    means = z.reshape(3, 20, 2).mean(1)
+    assert found == pytest.approx(means, abs=1e-9)
+    d2 = ((z[:, None, :] - c.numpy()[None]) ** 2).sum(-1).min(1).sum()
+    assert len(inertia) == 6 and inertia[-1] == pytest.approx(d2)
+
+
+def test_agreement_takes_the_best_renaming():
+    agree = unsupervised_learning.agreement
+    found, hidden = torch.tensor([0, 0, 1, 1, 2, 2]), torch.tensor([2, 2, 0, 1, 1, 1])
+    assert agree(found, hidden, 3) == pytest.approx(5 / 6)  # 0 -> 2, 1 -> 0, 2 -> 1
+    assert agree(torch.tensor([1, 2, 0, 1]), torch.tensor([0, 1, 2, 0]), 3) == 1.0  # a pure renaming
+
+
+def np_agreement(found, hidden, k):
+    counts = np.zeros((k, k))
+    np.add.at(counts, (np.array(found), np.array(hidden)), 1)
+    return max(sum(counts[i, p[i]] for i in range(k)) for p in itertools.permutations(range(k))) / len(found)
+
+
+def test_unsupervised_report_table_and_exercises():
+    report = run("unsupervised learning", 4, gap=5.0)
+    principal, random_plane, chance = column(table(report, "agreement with the hidden labels"),
+                                             "agreement with the hidden labels")  # fmt: skip
+    assert chance == pytest.approx(1 / 3) and principal > 0.9 and random_plane < principal
+    ex = exercise(report, "variance-kept")
+    ev = np.array(ex.given["eigenvalues"])
+    assert ex.answer == pytest.approx(ev[:2].sum() / ev.sum())
+    ex = exercise(report, "agreement")
+    assert ex.answer == pytest.approx(np_agreement(ex.given["clusters"], ex.given["labels"], 3))
+
+
+def test_unsupervised_finds_nothing_without_groups():
+    principal, *_ = column(table(run("unsupervised learning", 0, gap=0.0), "agreement with the hidden labels"),
+                           "agreement with the hidden labels")  # fmt: skip
+    assert principal < 0.6  # best renaming of 3 clusters of 300 unstructured points: a little above 1/3
+
+
+# --- self-supervised learning ----------------------------------------------------------------------
+
+
+def test_pretext_loss_counts_only_the_hidden_values():
+    rng = np.random.default_rng(8)
+    x, enc, dec = rng.normal(size=(4, 6)), rng.normal(size=(2, 6)), rng.normal(size=(6, 2))
+    mask = rng.random((4, 6)) < 0.4
+    corrupted = np.where(mask, 0.0, x)
+    pred = corrupted @ enc.T @ dec.T
+    want = ((pred - x)[mask] ** 2).mean()
+    got = self_supervised_learning.pretext_loss(*(torch.tensor(v) for v in (enc, dec, x, corrupted, mask)))
+    assert got.item() == pytest.approx(want)
+
+
+def test_masked_hides_about_the_ratio_and_zeroes_it():
+    torch.manual_seed(1)
+    x = torch.randn(200, 16, dtype=f64)
+    corrupted, mask = self_supervised_learning.masked(x, 0.3)
+    assert float(mask.double().mean()) == pytest.approx(0.3, abs=0.02)
+    assert bool((corrupted[mask] == 0).all()) and torch.equal(corrupted[~mask], x[~mask])
+
+
+def test_downstream_with_constant_features_is_chance():
+    torch.manual_seed(2)
+    mix = torch.randn(16, 3, dtype=f64)
+    codes = torch.randn(4, 3, dtype=f64)
+    acc = self_supervised_learning.downstream(lambda v: 0 * v[:, :3], codes, mix, 2)
+    assert acc == pytest.approx(1 / 4)  # every score equal: one class for all, 50 held out per class
+
+
+def test_self_supervised_report_tables_and_exercise():
+    report = run("self supervised learning", 1, ratio=0.4)
+    trained, mean_guess = column(table(report, "squared error"), "squared error")
+    assert trained < mean_guess
+    t = table(report, "held-out accuracy")
+    assert column(t, "held-out accuracy")[-1] == 0.25
+    ex = exercise(report, "pretext-loss")
+    x, pred, hide = (np.array(ex.given[k]) for k in ("x", "prediction", "hidden"))
+    assert ex.answer == pytest.approx(((pred - x)[hide] ** 2).mean(), abs=1e-9)
+    sees = row(table(report, "0"), "the model sees")[1:]
+    target = row(table(report, "0"), "target")[1:]
+    x0 = row(table(report, "0"), "input x")[1:]
+    assert all((s == 0.0 and t == v) if t != "" else s == v for s, t, v in zip(sees, target, x0, strict=True))
+
+
+# --- pretraining -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("steps", [1, 7])
+def test_gd_closed_form_matches_numpy_steps(steps):
+    rng = np.random.default_rng(9)
+    x, y, w = rng.normal(size=(5, 8)), rng.normal(size=(5, 1)), rng.normal(size=8)
+    got = pretraining.gd_closed_form(torch.tensor(w), torch.tensor(x), torch.tensor(y), steps).numpy()
+    for _ in range(steps):
+        w = w - pretraining.LR * 2 * x.T @ (x @ w[:, None] - y)[:, 0] / 5
+    assert got == pytest.approx(w, abs=1e-12)
+
+
+def test_train_records_the_held_out_mse_before_each_step():
+    rng = np.random.default_rng(10)
+    x, y = torch.tensor(rng.normal(size=(6, 4))), torch.tensor(rng.normal(size=(6, 1)))
+    xt, yt = torch.tensor(rng.normal(size=(9, 4))), torch.tensor(rng.normal(size=(9, 1)))
+    w0 = torch.tensor(rng.normal(size=4))
+    w, losses, held = pretraining.train(w0, x, y, 3, test=(xt, yt))
+    assert len(held) == len(losses) == 4
+    assert held[0] == pytest.approx(((xt.numpy() @ w0.numpy() - yt.numpy()[:, 0]) ** 2).mean())
+    assert held[-1] == pytest.approx(((xt.numpy() @ w.numpy() - yt.numpy()[:, 0]) ** 2).mean())
+    assert losses[0] == pytest.approx(((x.numpy() @ w0.numpy() - y.numpy()[:, 0]) ** 2).mean())
+
+
+def test_pretraining_report_and_exercise():
+    report = run("pretraining", 2, n=6, steps=30)
+    t = table(report, "held-out MSE at step 0")
+    pre, rand, zeros = (row(t, name)[2] for name in ("pretrained weights", "random init", "zeros"))
+    assert pre < rand and pre < zeros
+    ex = exercise(report, "unseen-directions")
+    x = np.random.default_rng(0).normal(size=(ex.given["examples"], ex.given["weights"]))
+    assert ex.answer == ex.given["weights"] - np.linalg.matrix_rank(x) == 14
+
+
+def test_pretraining_helps_less_when_the_tasks_are_unrelated():
+    near = row(table(run("pretraining", 0, related=1.0), "held-out MSE at step 0"), "pretrained weights")[2]
+    far = row(table(run("pretraining", 0, related=0.0), "held-out MSE at step 0"), "pretrained weights")[2]
+    assert near < 0.2 * far
+
+
+# --- transfer learning -----------------------------------------------------------------------------
+
+
+def test_features_and_linear_match_numpy():
+    rng = np.random.default_rng(11)
+    w1, b1, x = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 1, 3)), rng.normal(size=(2, 5, 4))
+    got = transfer_learning.features([torch.tensor(w1), torch.tensor(b1)], torch.tensor(x)).numpy()
+    assert got == pytest.approx(np.tanh(np.einsum("bni,bfi->bnf", x, w1) + b1))
+    w2, b2 = rng.normal(size=(2, 6, 3)), rng.normal(size=(2, 1, 6))
+    out = transfer_learning.linear([torch.tensor(w2), torch.tensor(b2)], torch.tensor(got)).numpy()
+    assert out[1] == pytest.approx(got[1] @ w2[1].T + b2[1])
+
+
+def test_batched_fits_equal_separate_fits():
+    torch.manual_seed(3)
+    h = torch.randn(2, 10, 4, dtype=f64)
+    y = torch.randint(0, 3, (2, 10))
+    both = transfer_learning.fresh(2, 3, 4)
+    alone = [[p[i : i + 1].detach().clone().requires_grad_() for p in both] for i in range(2)]
+    transfer_learning.fit(both, lambda: transfer_learning.linear(both, h), y, 8)
+    for i, layer in enumerate(alone):
+        transfer_learning.fit(
+            layer, lambda lay=layer, i=i: transfer_learning.linear(lay, h[i : i + 1]), y[i : i + 1], 8
+        )
+        assert layer[0].detach().numpy() == pytest.approx(both[0][i : i + 1].detach().numpy(), abs=1e-10)
+
+
+def test_each_head_is_scored_on_its_own_task():
+    torch.manual_seed(5)
+    rot = torch.linalg.qr(torch.randn(12, 12, dtype=f64))[0]
+    bodies = transfer_learning.pretrain([rot, rot])  # two bodies, both related to the target
+    first, second, scratch = transfer_learning.episodes(bodies, rot, 5, 3)
+    assert len(first) == len(second) == len(scratch) == 3
+    assert min(first + second) > 0.5  # a head scored on another task's examples would be near chance, 0.2
+
+
+def test_transfer_report_counts_and_exercise():
+    report = run("transfer learning", 2, shots=2)
+    m = transfer_learning
+    assert column(table(report, "trainable parameters"), "trainable parameters") == [
+        m.HIDDEN * m.WAYS + m.WAYS,
+        m.DIM * m.HIDDEN + m.HIDDEN + m.HIDDEN * m.WAYS + m.WAYS,
+    ]
+    related, unrelated, scratch, chance = column(table(report, "held-out accuracy"), "held-out accuracy")
+    assert chance == 0.2 and related > max(unrelated, scratch)
+    ex = exercise(report, "head-parameters")
+    assert ex.answer == ex.given["F"] * ex.given["C"] + ex.given["C"]
+
+
+# --- zero-shot learning ----------------------------------------------------------------------------
+
+
+def test_cosine_scores_match_numpy():
+    rng = np.random.default_rng(12)
+    v, a = rng.normal(size=(4, 3)), rng.normal(size=(5, 3))
+    want = (v @ a.T) / np.linalg.norm(v, axis=1)[:, None] / np.linalg.norm(a, axis=1)[None, :]
+    assert zero_shot_learning.cosine_scores(torch.tensor(v), torch.tensor(a)).numpy() == pytest.approx(want)
+
+
+def test_examples_centre_on_the_mixed_descriptions():
+    torch.manual_seed(4)
+    desc, mix = torch.randn(2, 8, dtype=f64), torch.randn(16, 8, dtype=f64)
+    x, y = zero_shot_learning.examples(desc, 3000, mix)
+    assert y.tolist() == [0] * 3000 + [1] * 3000
+    assert x[:3000].mean(0).numpy() == pytest.approx((mix @ desc[0]).numpy(), abs=0.1)
+
+
+def test_zero_shot_report_and_exercise():
+    report = run("zero shot learning", 3)
+    right, wrong, chance = column(table(report, "held-out accuracy"), "held-out accuracy")
+    assert chance == 0.2 and right > 0.6 > wrong
+    few = column(table(run("zero shot learning", 3, seen=3), "held-out accuracy"), "held-out accuracy")[0]
+    assert few < right  # 3 seen classes cannot span 8 attribute directions
+    ex = exercise(report, "which-class")
+    v, d = np.array(ex.given["v"]), np.array(ex.given["descriptions"])
+    assert ex.answer == int(np.argmax(d @ v / np.linalg.norm(d, axis=1)))
