@@ -170,8 +170,10 @@ def starting_with(glossary: Glossary, query: str, extra: Iterable[str] = ()) -> 
     named = [(entry.term, name) for entry in glossary.entries for name in entry.names]
     named += [(name, name) for name in extra]
     first = [term for term, name in named if key(name).startswith(k)]
-    inner = [term for term, name in named if any(t.startswith(k) for t in word_tails(name)[1:])]
-    return list(dict.fromkeys(first + inner))
+    inner = [(term, name) for term, name in named if any(t.startswith(k) for t in word_tails(name)[1:])]
+    # the query as the last word (the head noun: 'network' of 'neural network') first, shortest first
+    inner.sort(key=lambda tn: (not key(tn[1]).endswith(k), len(tn[1])))
+    return list(dict.fromkeys(first + [term for term, _ in inner]))
 
 
 def near(glossary: Glossary, query: str, limit: int, cutoff: float, extra: Iterable[str] = ()) -> list[str]:
