@@ -64,11 +64,34 @@ def test_cli_choice(notes, state_path):
 def test_cli_choice_wrong_and_unclear_answers(notes, state_path):
     [question] = cli_plan(notes, state_path, seed=2, mode="choice", count=1)
     wrong = (question.answer + 1) % 4
-    result = invoke(notes, "--mode", "choice", "--count", "1", "--seed", "2", input=f"7\n\n{wrong + 1}\n")
+    again = question.again()
+    wrong_again = (again.answer + 1) % 4
+    answers = f"7\n{wrong + 1}\n{wrong_again + 1}\n"
+    result = invoke(notes, "--mode", "choice", "--count", "1", "--seed", "2", input=answers)
     assert result.exit_code == 0
-    assert result.stdout.count("Type a number 1-4 or one of the terms above.") == 2
+    assert result.stdout.count("Type a number 1-4 or one of the terms above") == 1
     assert f"wrong (you picked '{question.options[wrong].term}'): {question.entry.term}" in result.stdout
+    assert "Again (choice): which term is this?" in result.stdout  # relearning: asked again
+    assert f"wrong (you picked '{again.options[wrong_again].term}')" in result.stdout
+    assert "Done: 0 of 1 right." in result.stdout and "Relearned" not in result.stdout
     assert f"To review:\n  {question.entry.term}  in 1 minute" in result.stdout
+
+
+def test_cli_choice_dont_know_is_again_and_shows_the_answer(notes, state_path):
+    [question] = cli_plan(notes, state_path, seed=2, mode="choice", count=1)
+    again = question.again()
+    for dont_know in ("", "?"):
+        result = invoke(
+            notes, "--mode", "choice", "-n", "1", "--seed", "2", "--no-save", "--json",
+            input=f"{dont_know}\n{again.answer + 1}\n",
+        )  # fmt: skip
+        data = json.loads(result.stdout)
+        first, repeat = data["results"]
+        assert (first["answer"], first["rating"], first["relearn"]) == ("", "again", False)
+        assert f"don't know: {question.entry.term}\n  {question.entry.definition[0]}" in result.stderr
+        assert (repeat["correct"], repeat["relearn"]) == (True, True)
+        assert (data["asked"], data["correct"], data["relearned"]) == (1, 0, {question.entry.term: 1})
+    assert not state_path.parent.exists()  # --no-save
 
 
 def test_cli_recall(notes, state_path):
@@ -109,9 +132,16 @@ def test_cli_mixed_with_json(notes, state_path):
     result = invoke(notes, "--count", "4", "--seed", "4", "--json", input=answers)
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert set(data) == {"asked", "correct", "results"} and data["asked"] == 4
-    assert [r["mode"] for r in data["results"]] == [x.mode for x in questions]
-    assert set(data["results"][0]) == {"term", "mode", "answer", "correct", "rating", "due"}
+    assert set(data) == {"asked", "correct", "relearned", "results"} and data["asked"] == 4
+    first = [r for r in data["results"] if not r["relearn"]]
+    assert [r["mode"] for r in first] == [x.mode for x in questions]
+    assert set(data["results"][0]) == {
+        "term", "mode", "answer", "correct", "rating", "due", "relearn", "question"
+    }  # fmt: skip
+    for r, x in zip(first, questions, strict=True):
+        asked = f"{x.entry.article} {x.entry.term}".strip()
+        prompt = [f"what is {asked}?"] if x.mode == "recall" else x.clue
+        assert r["question"] == {"prompt": prompt, "options": [o.term for o in x.options]}
     expected = sum(x.mode != "typed" for x in questions)
     assert data["correct"] == expected
     assert "Question 1/4" in result.stderr  # the conversation goes to stderr
@@ -188,7 +218,9 @@ def test_cli_nothing_due(notes, state_path):
     assert result.exit_code == 1
     assert "Nothing due. Practise anyway with: mlterms quiz --all" in result.stdout
     result = invoke(notes, "--new", "0", "--json")
-    assert result.exit_code == 1 and json.loads(result.stdout) == {"asked": 0, "correct": 0, "results": []}
+    assert result.exit_code == 1 and json.loads(result.stdout) == {
+        "asked": 0, "correct": 0, "relearned": {}, "results": []
+    }  # fmt: skip
 
 
 def test_cli_unknown_or_empty_terms(notes, state_path):
@@ -219,7 +251,8 @@ def test_cli_stats(notes, state_path):
 def test_cli_reset_asks_first(notes, state_path):
     invoke(notes, "--mode", "typed", "--term", "relu", input="relu\n")
     result = invoke(notes, "--reset", input="n\n")
-    assert result.exit_code == 1 and "Nothing reset." in result.stdout and state_path.exists()
+    assert result.exit_code == 1 and state_path.exists()
+    assert "Reset cancelled: your progress is kept." in result.stdout and "Nothing" not in result.stdout
     result = invoke(notes, "--reset", input="")
     assert result.exit_code == 1 and state_path.exists()
     result = invoke(notes, "--reset", input="y\n")
@@ -417,3 +450,61 @@ def test_cli_stats_json_keeps_its_shape(notes, state_path):
             "due": record.due.isoformat(timespec="seconds"),
         }
     ]
+
+
+# --- issue 15: fair questions, learning like Anki, --no-save, small fixes -------------------
+
+
+def test_cli_named_terms_still_get_4_options_from_the_whole_glossary(notes, state_path):
+    result = invoke(notes, "-t", "dropout", "-t", "softmax", "--mode", "choice", "--json", input="1\n1\n")
+    for r in json.loads(result.stdout)["results"]:
+        assert len(r["question"]["options"]) == 4 and r["term"] in r["question"]["options"]
+    result = invoke(notes, "-t", "bn", "--mode", "choice", "--json", input="1\n")
+    assert (
+        json.loads(result.stdout)["results"][0]["mode"] == "choice" and result.stderr.count("mlterms:") == 0
+    )
+
+
+def test_cli_a_mode_that_cannot_be_asked_is_said_once(tmp_path, state_path):
+    one = tmp_path / "one.md"
+    one.write_text("### dropout\n- zeroes units\n")
+    result = invoke(one, "--mode", "choice", "--all", input="dropout\n")
+    assert result.exit_code == 0
+    assert result.stderr == "mlterms: --mode choice needs 2 terms with a definition; asking typed questions\n"
+    assert "(typed)" in result.stdout
+
+
+def test_cli_no_save_leaves_the_state_file_byte_for_byte(notes, state_path):
+    invoke(notes, "--mode", "typed", "--term", "relu", input="wrong\n")
+    before = files(state_path.parent)
+    mtime = state_path.stat().st_mtime_ns
+    result = invoke(notes, "--no-save", "--mode", "typed", "--all", "--seed", "1", input="relu\n:u\nx\n" * 9)
+    assert result.exit_code == 0 and "Done: " in result.stdout and "undone: " in result.stdout
+    assert files(state_path.parent) == before and state_path.stat().st_mtime_ns == mtime
+
+
+def test_cli_no_save_with_no_state_file_creates_nothing(notes, state_path):
+    result = invoke(notes, "--no-save", "--mode", "typed", "-t", "relu", input="relu\n")
+    assert result.exit_code == 0 and not state_path.parent.exists()
+
+
+def test_cli_learns_ahead_then_says_when_the_next_card_is_due(notes, state_path):
+    progress = Progress.open(state_path, fuzz=False)
+    now = datetime.now(timezone.utc)
+    progress.review("relu", "relu", 3, now - timedelta(minutes=5))  # due in 5 minutes: asked now
+    progress.review("gelu", "gelu", 4, now)  # due in days
+    result = invoke(notes, "--new", "0", "--mode", "typed", input="relu\n")
+    assert result.exit_code == 0 and "Question 1/1" in result.stdout
+    assert Progress.open(state_path).get("relu").reviews == 2
+    result = invoke(notes, "--new", "0")
+    assert result.exit_code == 1 and "Nothing due; next card " in result.stdout
+    assert "next card in 10 minutes" not in result.stdout  # relu (graded good again) is days away
+
+
+def test_cli_stats_counts_cards_of_other_glossaries_and_keeps_them(notes, state_path):
+    progress = Progress.open(state_path, fuzz=False)
+    progress.review("attention", "attention", 3, datetime.now(timezone.utc))
+    result = invoke(notes, "--stats")
+    assert "other glossaries  1 card from other glossaries (kept)" in result.stdout
+    assert "orphan" not in result.stdout
+    assert json.loads(invoke(notes, "--stats", "--json").stdout)["orphans"] == 1

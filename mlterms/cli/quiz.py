@@ -14,7 +14,7 @@ import contextlib
 import random
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import IO, TYPE_CHECKING
 
 import typer
@@ -48,6 +48,7 @@ QUESTION_OPTIONS = {
     "everything": "--all",
     "terms": "--term",
     "seed": "--seed",
+    "no_save": "--no-save",
 }
 
 
@@ -84,21 +85,27 @@ class Terminal:
 
     def __init__(self, out: Output, clock: Callable[[], datetime]):
         self.out, self.clock = out, clock
+        self.previews: dict[int, timedelta] = {}  # what each grade schedules, for the grade prompt
 
     def show(self, question: Question, number: int, total: int) -> None:
         draw.question(self.out, question, number, total)
 
     def read(self, stage: Stage, options: int) -> str:
-        return read_line(draw.prompt(stage, options), draw.stream(self.out))
+        previews = self.previews if stage == "grade" else None
+        return read_line(draw.prompt(stage, options, previews), draw.stream(self.out))
 
     def retry(self, stage: Stage, options: int) -> None:
         draw.hint(self.out, draw.retry(stage, options))
 
-    def reveal(self, question: Question) -> None:
+    def reveal(self, question: Question, previews: dict[int, timedelta]) -> None:
+        self.previews = previews
         draw.reveal(self.out, question)
 
     def feedback(self, result: Result) -> None:
         draw.feedback(self.out, result, self.clock())
+
+    def undone(self, result: Result) -> None:
+        draw.undone(self.out, result)
 
 
 def idle_options(ctx: typer.Context, stats: bool, reset_all: bool, yes: bool) -> str | None:
@@ -128,11 +135,12 @@ def missing_terms(out: Output, glossary: Glossary, picked: Picked) -> bool:
 def show_stats(out: Output, glossary: Glossary, progress: Progress) -> int:
     """Read-only: a corrupt file is reported and left where it is."""
     from mlterms.quiz.scheduling import stats
+    from mlterms.render import quiz_stats
 
     if progress.corrupt:
         out.error(f"{progress.path}: {progress.corrupt}; left as it is (the next quiz sets it aside)")
     now = utcnow()
-    draw.stats(out, stats(glossary, progress, now), now)
+    quiz_stats.stats(out, stats(glossary, progress, now), now)
     return FOUND
 
 
@@ -157,7 +165,7 @@ def reset(out: Output, progress: Progress, yes: bool) -> int:
         except (EOFError, KeyboardInterrupt):
             sure = ""
         if sure.strip().casefold() not in ("y", "yes"):
-            draw.say(out, ["Nothing reset."])
+            draw.say(out, ["Reset cancelled: your progress is kept."])
             return NOT_FOUND
     kept = progress.reset(utcnow())
     if out.is_json:
@@ -183,6 +191,9 @@ def practise(out: Output, glossary: Glossary, progress: Progress, options: QuizO
     if not planned:
         draw.nothing_due(out, scheduling.stats(glossary, progress, now).next_due, now)
         return NOT_FOUND
+    instead = questions.downgraded(planned, options.mode)
+    if instead:
+        out.error(f"--mode {options.mode.value} needs 2 terms with a definition; asking {instead} questions")
     set_aside(out, progress)
     sitting = session.Session(glossary, progress)
     if not session.run(sitting, planned, Terminal(out, utcnow), utcnow):
@@ -217,6 +228,9 @@ def quiz(
     stats: bool = typer.Option(False, "--stats", help="Show progress: seen, due, retention, hardest terms."),
     reset_all: bool = typer.Option(False, "--reset", help="Forget all progress (asks first)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Don't ask before --reset."),
+    no_save: bool = typer.Option(
+        False, "--no-save", help="Practise without saving: the state file is left as it is."
+    ),
     as_json: bool = typer.Option(
         False, "--json", help="Print only the result as JSON (questions go to stderr)."
     ),
@@ -224,10 +238,12 @@ def quiz(
     """Practise the glossary as flashcards, scheduled by FSRS like Anki.
 
     Due cards come first, then new ones. Questions: choice (pick the masked term among 4),
-    recall (say the definition, then grade yourself 1-4) and typed (type the term; small typos
-    are forgiven). Each answer is saved at once; Ctrl-C or end of input ends with a summary.
-    Answers are read one per line when stdin is not a terminal. --stats and --reset take no
-    question options; --yes goes only with --reset.
+    recall (say the definition, then grade yourself 1-4; each grade shows its next interval)
+    and typed (type the term; small typos are forgiven). A missed card comes back later in the
+    sitting until it is right; :u undoes the last answer. Each answer is saved at once (not with
+    --no-save); Ctrl-C or end of input ends with a summary. Answers are read one per line when
+    stdin is not a terminal. --stats and --reset take no question options; --yes goes only
+    with --reset.
 
     Examples:
 
@@ -236,7 +252,7 @@ def quiz(
       mlterms quiz --mode typed --count 5
       mlterms quiz --term dropout --term softmax --all
       mlterms quiz --stats
-      printf '2\\n1\\n3\\n' | mlterms quiz --mode choice --count 3 --seed 7 --json | jq .correct
+      printf '2\\n1\\n3\\n' | mlterms quiz --mode choice -n 3 --seed 7 --no-save --json | jq .correct
     """
     problem = idle_options(ctx, stats, reset_all, yes)
     if problem:
@@ -245,7 +261,7 @@ def quiz(
 
     out = state(ctx).output(as_json)
     try:
-        progress = Progress.open(fuzz=seed is None)
+        progress = Progress.open(fuzz=seed is None, persist=not no_save)
         if stats:
             raise typer.Exit(show_stats(out, state(ctx).glossary(empty_ok=True), progress))
         if reset_all:

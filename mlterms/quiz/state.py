@@ -226,17 +226,21 @@ def move_aside(path: Path, label: str, now: datetime) -> Path:
 class Progress:
     """All cards and their schedule. Nothing here prints."""
 
-    def __init__(self, path: Path, cards: dict[str, Record] | None = None, fuzz: bool = True):
+    def __init__(
+        self, path: Path, cards: dict[str, Record] | None = None, fuzz: bool = True, persist: bool = True
+    ):
         self.path = path
         self.cards: dict[str, Record] = cards or {}
         self.scheduler = Scheduler(enable_fuzzing=fuzz)
         self.corrupt: str | None = None  # why the file on disk is not a state, if it is not
+        self.persist = persist  # False (--no-save): answers change the cards in memory only
 
     @classmethod
-    def open(cls, path: Path | None = None, fuzz: bool = True) -> Progress:
+    def open(cls, path: Path | None = None, fuzz: bool = True, persist: bool = True) -> Progress:
         """Read the state file, changing nothing on disk. A corrupt file gives no cards and sets
-        `corrupt`; a file that cannot be read is a ProgressError."""
-        progress = cls(Path(path) if path else home() / FILENAME, fuzz=fuzz)
+        `corrupt`; a file that cannot be read is a ProgressError. With `persist` False nothing
+        is ever written, not even a lock file."""
+        progress = cls(Path(path) if path else home() / FILENAME, fuzz=fuzz, persist=persist)
         try:
             progress.cards = read_cards(progress.path)
         except Corrupt as e:
@@ -246,7 +250,7 @@ class Progress:
     def set_aside(self, now: datetime) -> Path | None:
         """Before a quiz writes: rename a corrupt file aside, so that it is never overwritten.
         Returns its new path; None if there was nothing to move (or someone replaced it since)."""
-        if self.corrupt is None:
+        if self.corrupt is None or not self.persist:
             return None
         with locked(self.path):
             try:
@@ -267,25 +271,50 @@ class Progress:
     def get(self, key: str) -> Record | None:
         return self.cards.get(key)
 
-    def review(self, key: str, term: str, rating: int, now: datetime) -> Record:
-        """Schedule the card after an answer (1 again, 2 hard, 3 good, 4 easy) and save it at once."""
+    def preview(self, key: str, now: datetime) -> dict[int, Card]:
+        """What each rating would schedule for the card now, changing nothing."""
         old = self.cards.get(key)
         card = old.card if old else new_card(key, now)
-        card, _ = self.scheduler.review_card(card, Rating(rating), review_datetime=now)
+        return {r: self.scheduler.review_card(card, Rating(r), review_datetime=now)[0] for r in range(1, 5)}
+
+    def review(
+        self, key: str, term: str, rating: int, now: datetime, scheduled: Card | None = None
+    ) -> Record:
+        """Schedule the card after an answer (1 again, 2 hard, 3 good, 4 easy) and save it at once.
+        `scheduled` is the card that `preview` showed for this rating at `now`, to keep its interval."""
+        old = self.cards.get(key)
+        if scheduled is None:
+            card = old.card if old else new_card(key, now)
+            scheduled, _ = self.scheduler.review_card(card, Rating(rating), review_datetime=now)
         log = [*(old.log if old else []), (now.isoformat(timespec="seconds"), int(rating))]
-        self.cards[key] = Record(term=term, card=card, log=log)
+        self.cards[key] = Record(term=term, card=scheduled, log=log)
         self.save({key})
         return self.cards[key]
 
+    def restore(self, key: str, record: Record | None) -> None:
+        """Put a card back as it was before an answer (None: it had never been answered), and save."""
+        if record is None:
+            self.cards.pop(key, None)
+        else:
+            self.cards[key] = record
+        self.save({key})
+
     def save(self, keys: set[str]) -> None:
-        """Write these cards, keeping whatever else is on disk (another quiz may have saved since)."""
+        """Write these cards (removing those no longer in memory), keeping whatever else is on disk:
+        another quiz may have saved since. Nothing is written when `persist` is False."""
+        if not self.persist:
+            return
         with locked(self.path):
             remove_stale_temps(self.path)
             try:
                 disk = read_cards(self.path)
             except Corrupt as e:
                 raise ProgressError(f"{self.path}: {e}; not overwriting it") from None
-            disk.update({k: self.cards[k] for k in keys})
+            for k in keys:
+                if k in self.cards:
+                    disk[k] = self.cards[k]
+                else:
+                    disk.pop(k, None)
             try:
                 write_atomic(self.path, dump_state(disk))
             except OSError as e:
