@@ -207,10 +207,10 @@ def test_cli_reports_a_corrupt_state_file_and_starts_fresh(notes, state_path):
 
 def test_cli_a_newer_state_file_is_an_error(notes, state_path):
     state_path.parent.mkdir(parents=True)
-    state_path.write_text('{"version": 2, "cards": {}}')
+    state_path.write_text('{"version": 3, "cards": {}}')
     result = invoke(notes, "--stats")
     assert result.exit_code == 2 and "newer mlterms" in result.stderr
-    assert state_path.read_text() == '{"version": 2, "cards": {}}'
+    assert state_path.read_text() == '{"version": 3, "cards": {}}'
 
 
 def test_cli_nothing_due(notes, state_path):

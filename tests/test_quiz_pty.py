@@ -134,6 +134,7 @@ def test_previews_relearning_and_undo_in_a_terminal(spawn, tmp_path):
     child.close()
     assert child.exitstatus == 0
     cards = state(tmp_path)
-    assert [rating for _, rating in cards[first]["log"]] == [3]  # the undone 'again' is gone
+    assert [review[1] for review in cards[first]["log"]] == [3]  # the undone 'again' is gone
     second = "gelu" if first == "relu" else "relu"
-    assert [rating for _, rating in cards[second]["log"]] == [1, 3]
+    assert [review[1] for review in cards[second]["log"]] == [1, 3]
+    assert all(isinstance(review[2], int) and review[2] >= 0 for review in cards[second]["log"])  # ms

@@ -136,7 +136,7 @@ def test_undo_restores_the_card_and_asks_it_again(glossary, progress):
         ("gelu", True, False),
     ]
     after = Progress.open(progress.path)
-    assert after.get("relu").log == [*before.log, (T0.isoformat(timespec="seconds"), GOOD)]
+    assert after.get("relu").log == [*before.log, (T0.isoformat(timespec="seconds"), GOOD, 0)]
     assert after.get("softmax").reviews == 1
 
 

@@ -69,7 +69,7 @@ class Stats:
 
 def hardest(records: list[tuple[Entry, Record]], limit: int = 5) -> list[HardCard]:
     """Cards ever answered 'again' or 'hard', most lapses first, then highest FSRS difficulty."""
-    struggled = [(e, r) for e, r in records if any(rating <= HARD for _, rating in r.log)]
+    struggled = [(e, r) for e, r in records if any(x.rating <= HARD for x in r.log)]
     struggled.sort(key=lambda er: (-er[1].lapses, -(er[1].card.difficulty or 0)))
     return [
         HardCard(e.term, r.lapses, r.reviews, r.card.difficulty or 0, r.due) for e, r in struggled[:limit]
@@ -81,7 +81,7 @@ def stats(glossary: Glossary, progress: Progress, now: datetime) -> Stats:
     pool = quizzable(glossary)
     seen = [(e, r) for e in pool if (r := progress.get(card_key(e))) is not None]
     records = [r for _, r in seen]
-    ratings = [rating for r in records for _, rating in r.log]
+    ratings = [x.rating for r in records for x in r.log]
     upcoming = [r.due for r in records if r.due > now]
     return Stats(
         cards=len(pool),

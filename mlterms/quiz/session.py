@@ -101,7 +101,7 @@ class Session:
         card: Card | None = None,
     ) -> Result:
         self.before.append(self.progress.get(question.key))
-        saved = self.progress.review(question.key, question.entry.term, rating, now, scheduled=card)
+        saved = self.progress.review(question.key, question.entry.term, rating, now, card, ms)
         result = Result(question, answer, correct, rating, saved.due, typo, ms)
         self.results.append(result)
         return result
