@@ -437,8 +437,25 @@ def test_cli_stats_json_keeps_its_shape(notes, state_path):
     data = json.loads(invoke(notes, "--stats", "--json").stdout)
     record = Progress.open(state_path).get("relu")
     assert list(data) == [
-        "cards", "seen", "new", "due_now", "due_7d", "reviews", "retention", "next_due", "hardest", "orphans", "path",
-    ]  # fmt: skip
+        "cards",
+        "seen",
+        "new",
+        "due_now",
+        "due_7d",
+        "reviews",
+        "retention",
+        "next_due",
+        "hardest",
+        "orphans",
+        "path",
+        "reviews_by_day",
+        "streak_days",
+        "due_forecast",
+        "retention_observed",
+        "retention_target",
+        "weakest",
+        "seconds_per_answer",
+    ]  # fmt: skip  (the fields of before issue 15 first, with the same meaning)
     assert (data["retention"], data["path"], data["orphans"]) == (0.0, str(state_path), 0)
     assert data["next_due"] == record.due.isoformat(timespec="seconds")
     assert data["hardest"] == [
@@ -505,6 +522,24 @@ def test_cli_stats_counts_cards_of_other_glossaries_and_keeps_them(notes, state_
     progress = Progress.open(state_path, fuzz=False)
     progress.review("attention", "attention", 3, datetime.now(timezone.utc))
     result = invoke(notes, "--stats")
-    assert "other glossaries  1 card from other glossaries (kept)" in result.stdout
+    assert "other          1 card from other glossaries (kept)" in result.stdout
     assert "orphan" not in result.stdout
     assert json.loads(invoke(notes, "--stats", "--json").stdout)["orphans"] == 1
+
+
+def test_cli_stats_history_fields(notes, state_path):
+    invoke(notes, "--mode", "typed", "--term", "relu", input="relu\n")
+    invoke(notes, "--mode", "typed", "--term", "gelu", input="nope\nnope\n")
+    data = json.loads(invoke(notes, "--stats", "--json").stdout)
+    records = Progress.open(state_path).cards.values()
+    today = datetime.now().astimezone().date().isoformat()
+    assert data["reviews_by_day"] == {today: 3} and data["streak_days"] == 1
+    assert len(data["due_forecast"]) == 14 and data["due_forecast"][0] == 2  # both due today (in minutes)
+    assert (data["retention_observed"], data["retention_target"]) == (None, 0.9)  # no mature card yet
+    assert {w["term"] for w in data["weakest"]} == {"gelu", "relu"}
+    assert all(0 < w["retrievability"] <= 1 for w in data["weakest"])
+    times = [x.ms for r in records for x in r.log]
+    assert data["seconds_per_answer"] == round(sum(times) / len(times) / 1000, 3)
+    text = invoke(notes, "--stats").stdout
+    assert "streak         1 day" in text and "reviews per day, last 20 weeks:" in text
+    assert "weakest (chance of recall now):\n" in text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -46,3 +46,17 @@ def test_when_the_next_card_is_due_in_words(utc):
     assert in_words(datetime(2026, 11, 26, 9, 10, tzinfo=timezone.utc), now) == "tomorrow at 09:10"
     assert in_words(datetime(2026, 11, 27, 9, 10, tzinfo=timezone.utc), now) == "on Friday at 09:10"
     assert in_words(datetime(2026, 12, 24, 9, 10, tzinfo=timezone.utc), now) == "on 2026-12-24"
+
+
+def test_the_heatmap_has_a_column_per_week_and_a_row_per_weekday():
+    from mlterms.render.quiz_stats import LEVELS, heatmap, heatmap_lines, level
+
+    today = date(2026, 11, 25)  # a Wednesday
+    days = {today: 9, today - timedelta(days=1): 1, today - timedelta(weeks=19, days=2): 3}
+    grid = heatmap(days, today)
+    assert len(grid) == 7 and all(len(row) == 20 for row in grid)
+    assert grid[2][19] == level(9) == 4 and grid[1][19] == 1 and grid[0][0] == 2  # the Monday 19 weeks back
+    assert grid[3][19] is None and grid[6][19] is None  # days to come
+    assert sum(x or 0 for row in grid for x in row) == 4 + 1 + 2
+    lines = heatmap_lines(grid)
+    assert lines[2].startswith("Wed ") and lines[2].endswith(LEVELS[4]) and max(map(len, lines)) <= 80

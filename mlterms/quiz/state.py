@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from fsrs import Card, Rating, Scheduler
+from fsrs.scheduler import DEFAULT_PARAMETERS
 from platformdirs import user_data_dir
 
 from mlterms.quiz.stored import (  # noqa: F401  (the file format, re-exported for callers of the store)
@@ -49,6 +50,7 @@ from mlterms.quiz.stored import (  # noqa: F401  (the file format, re-exported f
 )
 
 FILENAME = "state.json"
+DEFAULT_RETENTION = 0.9  # py-fsrs' default desired retention
 
 
 def home() -> Path:
@@ -164,6 +166,8 @@ class Progress:
         self.cards: dict[str, Record] = cards or {}
         self.fuzz = fuzz
         self.parameters: list[float] | None = None  # fitted by --optimize; None: py-fsrs' defaults
+        self.retention: float | None = None  # the desired retention; None: py-fsrs' default, 0.9
+        self.settings_changed = False  # parameters or retention to write at the next save
         self.corrupt: str | None = None  # why the file on disk is not a state, if it is not
         self.persist = persist  # False (--no-save): answers change the cards in memory only
 
@@ -175,7 +179,11 @@ class Progress:
         progress = cls(Path(path) if path else home() / FILENAME, fuzz=fuzz, persist=persist)
         try:
             stored = read_state(progress.path)
-            progress.cards, progress.parameters = stored.cards, stored.parameters
+            progress.cards, progress.parameters, progress.retention = (
+                stored.cards,
+                stored.parameters,
+                stored.retention,
+            )
         except Corrupt as e:
             progress.corrupt = str(e)
         return progress
@@ -204,9 +212,24 @@ class Progress:
     @property
     def scheduler(self) -> Scheduler:
         """The FSRS scheduler, with the fitted parameters if there are any."""
-        if self.parameters:
-            return Scheduler(parameters=self.parameters, enable_fuzzing=self.fuzz)
-        return Scheduler(enable_fuzzing=self.fuzz)
+        return Scheduler(
+            parameters=self.parameters or DEFAULT_PARAMETERS,
+            desired_retention=self.target,
+            enable_fuzzing=self.fuzz,
+        )
+
+    @property
+    def target(self) -> float:
+        """The desired retention the scheduler aims at."""
+        return self.retention if self.retention is not None else DEFAULT_RETENTION
+
+    def configure(self, parameters: list[float] | None = None, retention: float | None = None) -> None:
+        """Change the scheduler's parameters or desired retention; written at the next save."""
+        if parameters is not None:
+            self.parameters = list(parameters)
+        if retention is not None:
+            self.retention = retention
+        self.settings_changed = True
 
     def get(self, key: str) -> Record | None:
         return self.cards.get(key)
@@ -257,6 +280,8 @@ class Progress:
                 disk = read_state(self.path)
             except Corrupt as e:
                 raise ProgressError(f"{self.path}: {e}; not overwriting it") from None
+            if self.settings_changed:
+                disk.parameters, disk.retention = self.parameters, self.retention
             for k in keys:
                 if k in self.cards:
                     disk.cards[k] = self.cards[k]
@@ -266,7 +291,8 @@ class Progress:
                 write_atomic(self.path, dump_state(disk))
             except OSError as e:
                 raise ProgressError(f"cannot save {self.path}: {e.strerror or e}") from None
-        self.cards, self.parameters = disk.cards, disk.parameters
+        self.cards, self.parameters, self.retention = disk.cards, disk.parameters, disk.retention
+        self.settings_changed = False
 
     def reset(self, now: datetime) -> Path | None:
         """Start over: the old file is kept as `state.json.reset-<timestamp>`; returns its path."""

@@ -8,7 +8,8 @@
 Each log entry is (UTC time, rating 1-4, duration in ms from question shown to answer given).
 Version 1 had no durations: its entries are (time, rating), read as a duration of None (never a
 made-up one), and written back as version 2 at the next save. `scheduler` holds the parameters
-that `quiz --optimize` fitted; without it the scheduler uses py-fsrs' defaults.
+that `quiz --optimize` fitted and the `desired_retention` that `--retention` set; without them
+the scheduler uses py-fsrs' defaults.
 """
 
 from __future__ import annotations
@@ -68,6 +69,11 @@ class Stored:
 
     cards: dict[str, Record] = field(default_factory=dict)
     parameters: list[float] | None = None
+    retention: float | None = None  # the desired retention set with --retention; None: 0.9
+
+    def scheduler_json(self) -> dict[str, Any]:
+        settings: dict[str, Any] = {"parameters": self.parameters, "desired_retention": self.retention}
+        return {k: v for k, v in settings.items() if v is not None}
 
 
 def encode(record: Record) -> dict[str, Any]:
@@ -118,12 +124,14 @@ def parse_state(text: str, path: Path) -> Stored:
         raise ProgressError(f"{path}: version {version} is from a newer mlterms; not touching it")
     try:
         cards = {str(k): decode(v) for k, v in data["cards"].items()}
-        parameters = data.get("scheduler", {}).get("parameters")
-        if parameters is not None:
-            parameters = [float(x) for x in parameters]
+        settings = data.get("scheduler", {})
+        parameters = settings.get("parameters")
+        parameters = None if parameters is None else [float(x) for x in parameters]
+        retention = settings.get("desired_retention")
+        retention = None if retention is None else float(retention)
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise Corrupt(reason(e)) from None
-    return Stored(cards, parameters)
+    return Stored(cards, parameters, retention)
 
 
 def dump_state(stored: Stored) -> str:
@@ -132,7 +140,8 @@ def dump_state(stored: Stored) -> str:
         f" {json.dumps(k, ensure_ascii=False)}: {json.dumps(encode(r), ensure_ascii=False)}"
         for k, r in sorted(stored.cards.items())
     )
-    scheduler = f'"scheduler": {json.dumps({"parameters": stored.parameters})}, ' if stored.parameters else ""
+    settings = stored.scheduler_json()
+    scheduler = f'"scheduler": {json.dumps(settings)}, ' if settings else ""
     return f'{{"format": "{FORMAT}", "version": {VERSION}, {scheduler}"cards": {{\n{lines}\n}}}}\n'
 
 
