@@ -543,3 +543,15 @@ def test_cli_stats_history_fields(notes, state_path):
     text = invoke(notes, "--stats").stdout
     assert "streak         1 day" in text and "reviews per day, last 20 weeks:" in text
     assert "weakest (chance of recall now):\n" in text
+
+
+def test_cli_retention_is_the_scheduler_target_and_is_saved(notes, state_path):
+    invoke(notes, "--mode", "typed", "-t", "relu", "--retention", "0.8", input="relu\n")
+    assert json.loads(state_path.read_text())["scheduler"] == {"desired_retention": 0.8}
+    data = json.loads(invoke(notes, "--stats", "--json").stdout)
+    assert data["retention_target"] == 0.8
+    invoke(notes, "--mode", "typed", "-t", "gelu", input="gelu\n")  # kept by later quizzes
+    assert Progress.open(state_path).retention == 0.8
+    assert invoke(notes, "--retention", "0.5").exit_code == 2
+    result = invoke(notes, "--export-log", "x.csv", "--retention", "0.8")
+    assert result.exit_code == 2 and "--export-log asks no questions: --retention" in result.stderr

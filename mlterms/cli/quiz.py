@@ -15,6 +15,7 @@ import random
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import typer
@@ -49,6 +50,7 @@ QUESTION_OPTIONS = {
     "terms": "--term",
     "seed": "--seed",
     "no_save": "--no-save",
+    "retention": "--retention",
 }
 
 
@@ -108,19 +110,70 @@ class Terminal:
         draw.undone(self.out, result)
 
 
-def idle_options(ctx: typer.Context, stats: bool, reset_all: bool, yes: bool) -> str | None:
-    """Why this combination of options would do nothing, if it would: a usage error."""
+def idle_options(ctx: typer.Context, actions: dict[str, bool], yes: bool) -> str | None:
+    """Why this combination of options would do nothing, if it would: a usage error. `actions`
+    are the flags that ask no questions (--stats, --reset, --export-log, --optimize)."""
     given = [
         name for name in QUESTION_OPTIONS if getattr(ctx.get_parameter_source(name), "name", "") != "DEFAULT"
     ]
-    if stats and reset_all:
-        return "use --stats or --reset, not both"
-    if yes and not reset_all:
+    chosen = [flag for flag, on in actions.items() if on]
+    if len(chosen) > 1:
+        return f"use one of {', '.join(chosen)}, not several"
+    if yes and chosen != ["--reset"]:
         return "--yes only goes with --reset"
-    if (stats or reset_all) and given:
+    if chosen and given:
         flags = ", ".join(QUESTION_OPTIONS[name] for name in given)
-        return f"{'--stats' if stats else '--reset'} asks no questions: {flags} would do nothing"
+        return f"{chosen[0]} asks no questions: {flags} would do nothing"
     return None
+
+
+def export_log(out: Output, progress: Progress, path: Path) -> int:
+    """Write the review log as the FSRS optimizer's CSV; a bad path is an error (exit 2)."""
+    from mlterms.quiz import reviewlog
+
+    if not path.parent.is_dir():
+        out.error(f"{path}: no such folder: {path.parent}")
+        return ERROR
+    try:
+        count = reviewlog.export_csv(progress, path)
+    except OSError as e:
+        out.error(f"cannot write {path}: {(e.strerror or str(e)).lower()}")
+        return ERROR
+    if out.is_json:
+        out.json({"path": str(path), "reviews": count})
+    else:
+        draw.say(out, [f"Wrote {draw.plural(count, 'review')} to {path}."])
+    return FOUND
+
+
+def optimize(out: Output, progress: Progress) -> int:
+    """Fit FSRS to the user's own reviews; exit 1, saying how many more are needed, below 512."""
+    from mlterms.quiz import reviewlog
+
+    have = reviewlog.usable(progress)
+    if have < reviewlog.MIN_REVIEWS:
+        more = reviewlog.MIN_REVIEWS - have
+        draw.say(
+            out,
+            [
+                f"Not enough reviews to optimize: {have} usable, {more} more needed (a usable review is at least a day after the card's previous one)."
+            ],
+        )
+        return NOT_FOUND
+    try:
+        import fsrs.optimizer  # noqa: F401
+
+        reviewlog.optimize(progress)
+    except ImportError:
+        out.error("--optimize needs the optimizer extra: pip install 'mlterms[optimizer]'")
+        return ERROR
+    if out.is_json:
+        out.json({"optimized": True, "reviews": have, "parameters": progress.parameters})
+    else:
+        draw.say(
+            out, [f"Fitted the scheduler to {draw.plural(have, 'usable review')}; every card is rescheduled."]
+        )
+    return FOUND
 
 
 def missing_terms(out: Output, glossary: Glossary, picked: Picked) -> bool:
@@ -231,6 +284,18 @@ def quiz(
     no_save: bool = typer.Option(
         False, "--no-save", help="Practise without saving: the state file is left as it is."
     ),
+    retention: float | None = typer.Option(
+        None, "--retention", min=0.7, max=0.99, help="Target share of cards recalled (default 0.9); saved."
+    ),
+    log_file: Path | None = typer.Option(
+        None,
+        "--export-log",
+        metavar="FILE.csv",
+        help="Write the review log in the FSRS optimizer's CSV schema.",
+    ),
+    fit: bool = typer.Option(
+        False, "--optimize", help="Fit the scheduler to your own reviews (512 or more)."
+    ),
     as_json: bool = typer.Option(
         False, "--json", help="Print only the result as JSON (questions go to stderr)."
     ),
@@ -252,9 +317,16 @@ def quiz(
       mlterms quiz --mode typed --count 5
       mlterms quiz --term dropout --term softmax --all
       mlterms quiz --stats
+      mlterms quiz --export-log reviews.csv
       printf '2\\n1\\n3\\n' | mlterms quiz --mode choice -n 3 --seed 7 --no-save --json | jq .correct
     """
-    problem = idle_options(ctx, stats, reset_all, yes)
+    actions = {
+        "--stats": stats,
+        "--reset": reset_all,
+        "--export-log": log_file is not None,
+        "--optimize": fit,
+    }
+    problem = idle_options(ctx, actions, yes)
     if problem:
         ctx.fail(problem)  # a usage error: exit 2
     from mlterms.quiz.state import Progress, ProgressError
@@ -266,6 +338,12 @@ def quiz(
             raise typer.Exit(show_stats(out, state(ctx).glossary(empty_ok=True), progress))
         if reset_all:
             raise typer.Exit(reset(out, progress, yes))
+        if log_file is not None:
+            raise typer.Exit(export_log(out, progress, log_file))
+        if fit:
+            raise typer.Exit(optimize(out, progress))
+        if retention is not None:
+            progress.configure(retention=retention)  # used now, written with the first answer
         options = QuizOptions(mode, count, new, everything, tuple(terms or ()), seed)
         raise typer.Exit(practise(out, state(ctx).glossary(), progress, options))
     except ProgressError as e:
