@@ -306,9 +306,8 @@ def quiz(
     recall (say the definition, then grade yourself 1-4; each grade shows its next interval)
     and typed (type the term; small typos are forgiven). A missed card comes back later in the
     sitting until it is right; :u undoes the last answer. Each answer is saved at once (not with
-    --no-save); Ctrl-C or end of input ends with a summary. Answers are read one per line when
-    stdin is not a terminal. --stats and --reset take no question options; --yes goes only
-    with --reset.
+    --no-save); Ctrl-C or end of input ends with a summary. Answers are read one per line in a
+    pipe. --stats, --reset, --export-log and --optimize take no question options.
 
     Examples:
 
@@ -320,12 +319,7 @@ def quiz(
       mlterms quiz --export-log reviews.csv
       printf '2\\n1\\n3\\n' | mlterms quiz --mode choice -n 3 --seed 7 --no-save --json | jq .correct
     """
-    actions = {
-        "--stats": stats,
-        "--reset": reset_all,
-        "--export-log": log_file is not None,
-        "--optimize": fit,
-    }
+    actions = {"--stats": stats, "--reset": reset_all, "--export-log": bool(log_file), "--optimize": fit}
     problem = idle_options(ctx, actions, yes)
     if problem:
         ctx.fail(problem)  # a usage error: exit 2
@@ -334,18 +328,31 @@ def quiz(
     out = state(ctx).output(as_json)
     try:
         progress = Progress.open(fuzz=seed is None, persist=not no_save)
-        if stats:
-            raise typer.Exit(show_stats(out, state(ctx).glossary(empty_ok=True), progress))
-        if reset_all:
-            raise typer.Exit(reset(out, progress, yes))
-        if log_file is not None:
-            raise typer.Exit(export_log(out, progress, log_file))
-        if fit:
-            raise typer.Exit(optimize(out, progress))
-        if retention is not None:
-            progress.configure(retention=retention)  # used now, written with the first answer
-        options = QuizOptions(mode, count, new, everything, tuple(terms or ()), seed)
-        raise typer.Exit(practise(out, state(ctx).glossary(), progress, options))
+        if not any(actions.values()):
+            if retention is not None:
+                progress.configure(retention=retention)  # used now, written with the first answer
+            options = QuizOptions(mode, count, new, everything, tuple(terms or ()), seed)
+            raise typer.Exit(practise(out, state(ctx).glossary(), progress, options))
+        raise typer.Exit(act(ctx, out, progress, stats, reset_all, yes, log_file))
     except ProgressError as e:
         out.error(str(e))
         raise typer.Exit(ERROR) from None
+
+
+def act(
+    ctx: typer.Context,
+    out: Output,
+    progress: Progress,
+    stats: bool,
+    reset_all: bool,
+    yes: bool,
+    log: Path | None,
+) -> int:
+    """The actions that ask no questions: --stats, --reset, --export-log, else --optimize."""
+    if stats:
+        return show_stats(out, state(ctx).glossary(empty_ok=True), progress)
+    if reset_all:
+        return reset(out, progress, yes)
+    if log is not None:
+        return export_log(out, progress, log)
+    return optimize(out, progress)
