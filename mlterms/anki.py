@@ -99,7 +99,7 @@ def export(glossary: Glossary, path: Path, fmt: str) -> int:
         text = csv_text(glossary)
         replace_atomically(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
         return len(found)
-    import genanki  # type: ignore[import-untyped]  (no type hints shipped)
+    import genanki  # type: ignore[import-untyped]
 
     model = genanki.Model(
         stable_id(MODEL_NAME),
