@@ -59,7 +59,11 @@ def mask(text: str, names: list[str]) -> str:
 
 def shows_in(entry: Entry, clue: list[str]) -> bool:
     """Does any name of the entry appear, as a whole word or phrase, in the clue?"""
+    folded = " ".join(clue).casefold()
     for name in entry.names:
+        stem = SEPARATORS.split(name.strip().casefold())[0][:2]
+        if stem not in folded:  # quick test: compiling every name's pattern is what costs
+            continue
         pattern = compiled(name)
         if pattern is not None and any(pattern.search(line) for line in clue):
             return True
@@ -101,6 +105,8 @@ def synonym(a: Entry, b: Entry) -> bool:
 
 def twin(a: Entry, b: Entry) -> bool:
     """Is a name of one a whole phrase inside a name of the other ('embedding', 'embedding layer')?"""
+    if not name_words(a) & name_words(b):  # quick test: twins share a word
+        return False
     for x, y in ((a, b), (b, a)):
         for name in x.names:
             pattern = compiled(name)
