@@ -64,11 +64,34 @@ def test_cli_choice(notes, state_path):
 def test_cli_choice_wrong_and_unclear_answers(notes, state_path):
     [question] = cli_plan(notes, state_path, seed=2, mode="choice", count=1)
     wrong = (question.answer + 1) % 4
-    result = invoke(notes, "--mode", "choice", "--count", "1", "--seed", "2", input=f"7\n\n{wrong + 1}\n")
+    again = question.again()
+    wrong_again = (again.answer + 1) % 4
+    answers = f"7\n{wrong + 1}\n{wrong_again + 1}\n"
+    result = invoke(notes, "--mode", "choice", "--count", "1", "--seed", "2", input=answers)
     assert result.exit_code == 0
-    assert result.stdout.count("Type a number 1-4 or one of the terms above.") == 2
+    assert result.stdout.count("Type a number 1-4 or one of the terms above") == 1
     assert f"wrong (you picked '{question.options[wrong].term}'): {question.entry.term}" in result.stdout
+    assert "Again (choice): which term is this?" in result.stdout  # relearning: asked again
+    assert f"wrong (you picked '{again.options[wrong_again].term}')" in result.stdout
+    assert "Done: 0 of 1 right." in result.stdout and "Relearned" not in result.stdout
     assert f"To review:\n  {question.entry.term}  in 1 minute" in result.stdout
+
+
+def test_cli_choice_dont_know_is_again_and_shows_the_answer(notes, state_path):
+    [question] = cli_plan(notes, state_path, seed=2, mode="choice", count=1)
+    again = question.again()
+    for dont_know in ("", "?"):
+        result = invoke(
+            notes, "--mode", "choice", "-n", "1", "--seed", "2", "--no-save", "--json",
+            input=f"{dont_know}\n{again.answer + 1}\n",
+        )  # fmt: skip
+        data = json.loads(result.stdout)
+        first, repeat = data["results"]
+        assert (first["answer"], first["rating"], first["relearn"]) == ("", "again", False)
+        assert f"don't know: {question.entry.term}\n  {question.entry.definition[0]}" in result.stderr
+        assert (repeat["correct"], repeat["relearn"]) == (True, True)
+        assert (data["asked"], data["correct"], data["relearned"]) == (1, 0, {question.entry.term: 1})
+    assert not state_path.parent.exists()  # --no-save
 
 
 def test_cli_recall(notes, state_path):
@@ -109,9 +132,16 @@ def test_cli_mixed_with_json(notes, state_path):
     result = invoke(notes, "--count", "4", "--seed", "4", "--json", input=answers)
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert set(data) == {"asked", "correct", "results"} and data["asked"] == 4
-    assert [r["mode"] for r in data["results"]] == [x.mode for x in questions]
-    assert set(data["results"][0]) == {"term", "mode", "answer", "correct", "rating", "due"}
+    assert set(data) == {"asked", "correct", "relearned", "results"} and data["asked"] == 4
+    first = [r for r in data["results"] if not r["relearn"]]
+    assert [r["mode"] for r in first] == [x.mode for x in questions]
+    assert set(data["results"][0]) == {
+        "term", "mode", "answer", "correct", "rating", "due", "relearn", "question"
+    }  # fmt: skip
+    for r, x in zip(first, questions, strict=True):
+        asked = f"{x.entry.article} {x.entry.term}".strip()
+        prompt = [f"what is {asked}?"] if x.mode == "recall" else x.clue
+        assert r["question"] == {"prompt": prompt, "options": [o.term for o in x.options]}
     expected = sum(x.mode != "typed" for x in questions)
     assert data["correct"] == expected
     assert "Question 1/4" in result.stderr  # the conversation goes to stderr
@@ -177,10 +207,10 @@ def test_cli_reports_a_corrupt_state_file_and_starts_fresh(notes, state_path):
 
 def test_cli_a_newer_state_file_is_an_error(notes, state_path):
     state_path.parent.mkdir(parents=True)
-    state_path.write_text('{"version": 2, "cards": {}}')
+    state_path.write_text('{"version": 3, "cards": {}}')
     result = invoke(notes, "--stats")
     assert result.exit_code == 2 and "newer mlterms" in result.stderr
-    assert state_path.read_text() == '{"version": 2, "cards": {}}'
+    assert state_path.read_text() == '{"version": 3, "cards": {}}'
 
 
 def test_cli_nothing_due(notes, state_path):
@@ -188,7 +218,9 @@ def test_cli_nothing_due(notes, state_path):
     assert result.exit_code == 1
     assert "Nothing due. Practise anyway with: mlterms quiz --all" in result.stdout
     result = invoke(notes, "--new", "0", "--json")
-    assert result.exit_code == 1 and json.loads(result.stdout) == {"asked": 0, "correct": 0, "results": []}
+    assert result.exit_code == 1 and json.loads(result.stdout) == {
+        "asked": 0, "correct": 0, "relearned": {}, "results": []
+    }  # fmt: skip
 
 
 def test_cli_unknown_or_empty_terms(notes, state_path):
@@ -219,7 +251,8 @@ def test_cli_stats(notes, state_path):
 def test_cli_reset_asks_first(notes, state_path):
     invoke(notes, "--mode", "typed", "--term", "relu", input="relu\n")
     result = invoke(notes, "--reset", input="n\n")
-    assert result.exit_code == 1 and "Nothing reset." in result.stdout and state_path.exists()
+    assert result.exit_code == 1 and state_path.exists()
+    assert "Reset cancelled: your progress is kept." in result.stdout and "Nothing" not in result.stdout
     result = invoke(notes, "--reset", input="")
     assert result.exit_code == 1 and state_path.exists()
     result = invoke(notes, "--reset", input="y\n")
@@ -404,8 +437,25 @@ def test_cli_stats_json_keeps_its_shape(notes, state_path):
     data = json.loads(invoke(notes, "--stats", "--json").stdout)
     record = Progress.open(state_path).get("relu")
     assert list(data) == [
-        "cards", "seen", "new", "due_now", "due_7d", "reviews", "retention", "next_due", "hardest", "orphans", "path",
-    ]  # fmt: skip
+        "cards",
+        "seen",
+        "new",
+        "due_now",
+        "due_7d",
+        "reviews",
+        "retention",
+        "next_due",
+        "hardest",
+        "orphans",
+        "path",
+        "reviews_by_day",
+        "streak_days",
+        "due_forecast",
+        "retention_observed",
+        "retention_target",
+        "weakest",
+        "seconds_per_answer",
+    ]  # fmt: skip  (the fields of before issue 15 first, with the same meaning)
     assert (data["retention"], data["path"], data["orphans"]) == (0.0, str(state_path), 0)
     assert data["next_due"] == record.due.isoformat(timespec="seconds")
     assert data["hardest"] == [
@@ -417,3 +467,91 @@ def test_cli_stats_json_keeps_its_shape(notes, state_path):
             "due": record.due.isoformat(timespec="seconds"),
         }
     ]
+
+
+# --- issue 15: fair questions, learning like Anki, --no-save, small fixes -------------------
+
+
+def test_cli_named_terms_still_get_4_options_from_the_whole_glossary(notes, state_path):
+    result = invoke(notes, "-t", "dropout", "-t", "softmax", "--mode", "choice", "--json", input="1\n1\n")
+    for r in json.loads(result.stdout)["results"]:
+        assert len(r["question"]["options"]) == 4 and r["term"] in r["question"]["options"]
+    result = invoke(notes, "-t", "bn", "--mode", "choice", "--json", input="1\n")
+    assert (
+        json.loads(result.stdout)["results"][0]["mode"] == "choice" and result.stderr.count("mlterms:") == 0
+    )
+
+
+def test_cli_a_mode_that_cannot_be_asked_is_said_once(tmp_path, state_path):
+    one = tmp_path / "one.md"
+    one.write_text("### dropout\n- zeroes units\n")
+    result = invoke(one, "--mode", "choice", "--all", input="dropout\n")
+    assert result.exit_code == 0
+    assert result.stderr == "mlterms: --mode choice needs 2 terms with a definition; asking typed questions\n"
+    assert "(typed)" in result.stdout
+
+
+def test_cli_no_save_leaves_the_state_file_byte_for_byte(notes, state_path):
+    invoke(notes, "--mode", "typed", "--term", "relu", input="wrong\n")
+    before = files(state_path.parent)
+    mtime = state_path.stat().st_mtime_ns
+    result = invoke(notes, "--no-save", "--mode", "typed", "--all", "--seed", "1", input="relu\n:u\nx\n" * 9)
+    assert result.exit_code == 0 and "Done: " in result.stdout and "undone: " in result.stdout
+    assert files(state_path.parent) == before and state_path.stat().st_mtime_ns == mtime
+
+
+def test_cli_no_save_with_no_state_file_creates_nothing(notes, state_path):
+    result = invoke(notes, "--no-save", "--mode", "typed", "-t", "relu", input="relu\n")
+    assert result.exit_code == 0 and not state_path.parent.exists()
+
+
+def test_cli_learns_ahead_then_says_when_the_next_card_is_due(notes, state_path):
+    progress = Progress.open(state_path, fuzz=False)
+    now = datetime.now(timezone.utc)
+    progress.review("relu", "relu", 3, now - timedelta(minutes=5))  # due in 5 minutes: asked now
+    progress.review("gelu", "gelu", 4, now)  # due in days
+    result = invoke(notes, "--new", "0", "--mode", "typed", input="relu\n")
+    assert result.exit_code == 0 and "Question 1/1" in result.stdout
+    assert Progress.open(state_path).get("relu").reviews == 2
+    result = invoke(notes, "--new", "0")
+    assert result.exit_code == 1 and "Nothing due; next card " in result.stdout
+    assert "next card in 10 minutes" not in result.stdout  # relu (graded good again) is days away
+
+
+def test_cli_stats_counts_cards_of_other_glossaries_and_keeps_them(notes, state_path):
+    progress = Progress.open(state_path, fuzz=False)
+    progress.review("attention", "attention", 3, datetime.now(timezone.utc))
+    result = invoke(notes, "--stats")
+    assert "other          1 card from other glossaries (kept)" in result.stdout
+    assert "orphan" not in result.stdout
+    assert json.loads(invoke(notes, "--stats", "--json").stdout)["orphans"] == 1
+
+
+def test_cli_stats_history_fields(notes, state_path):
+    invoke(notes, "--mode", "typed", "--term", "relu", input="relu\n")
+    invoke(notes, "--mode", "typed", "--term", "gelu", input="nope\nnope\n")
+    data = json.loads(invoke(notes, "--stats", "--json").stdout)
+    records = Progress.open(state_path).cards.values()
+    today = datetime.now().astimezone().date().isoformat()
+    assert data["reviews_by_day"] == {today: 3} and data["streak_days"] == 1
+    assert len(data["due_forecast"]) == 14 and data["due_forecast"][0] == 2  # both due today (in minutes)
+    assert (data["retention_observed"], data["retention_target"]) == (None, 0.9)  # no mature card yet
+    assert {w["term"] for w in data["weakest"]} == {"gelu", "relu"}
+    assert all(0 < w["retrievability"] <= 1 for w in data["weakest"])
+    times = [x.ms for r in records for x in r.log]
+    assert data["seconds_per_answer"] == round(sum(times) / len(times) / 1000, 3)
+    text = invoke(notes, "--stats").stdout
+    assert "streak         1 day" in text and "reviews per day, last 20 weeks:" in text
+    assert "weakest (chance of recall now):\n" in text
+
+
+def test_cli_retention_is_the_scheduler_target_and_is_saved(notes, state_path):
+    invoke(notes, "--mode", "typed", "-t", "relu", "--retention", "0.8", input="relu\n")
+    assert json.loads(state_path.read_text())["scheduler"] == {"desired_retention": 0.8}
+    data = json.loads(invoke(notes, "--stats", "--json").stdout)
+    assert data["retention_target"] == 0.8
+    invoke(notes, "--mode", "typed", "-t", "gelu", input="gelu\n")  # kept by later quizzes
+    assert Progress.open(state_path).retention == 0.8
+    assert invoke(notes, "--retention", "0.5").exit_code == 2
+    result = invoke(notes, "--export-log", "x.csv", "--retention", "0.8")
+    assert result.exit_code == 2 and "--export-log asks no questions: --retention" in result.stderr

@@ -54,8 +54,10 @@ def test_choice_answers_by_number_or_by_name(glossary):
     assert g.pick_option(question, "dropuot") == question.answer
     other = next(t for t in at if t != "dropout")
     assert g.pick_option(question, other.upper()) == at[other]
-    for unclear in ("0", "5", "", "   ", "zzz", "1" * 5000):
+    for unclear in ("0", "5", "zzz", "??", "1" * 5000):
         assert g.pick_option(question, unclear) is None
+    for dont_know in ("", "   ", "?", " ? "):
+        assert g.pick_option(question, dont_know) == g.DONT_KNOW
 
 
 @settings(max_examples=200, deadline=None)
@@ -64,7 +66,7 @@ def test_no_answer_makes_grading_fail(answer):
     glossary = parse(NOTES)
     pool = quizzable(glossary)
     question = make_question(pool[0], "choice", pool, links(glossary), random.Random(0))
-    assert g.pick_option(question, answer) in (None, 0, 1, 2, 3)
+    assert g.pick_option(question, answer) in (None, g.DONT_KNOW, 0, 1, 2, 3)
     assert isinstance(g.check_typed(glossary, pool[0], answer), g.Verdict)
     assert g.parse_grade(answer) in (None, 1, 2, 3, 4)
 

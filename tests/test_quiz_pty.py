@@ -29,6 +29,9 @@ NOTES = """\
 """
 
 
+ANSI = r"(?:\x1b\[[0-9;]*m)*"  # Rich's styling between the words of one line
+
+
 @pytest.fixture
 def spawn(tmp_path):
     notes = tmp_path / "notes.md"
@@ -78,7 +81,7 @@ def test_ctrl_c_ends_quietly_with_a_summary_and_keeps_answers(spawn, tmp_path):
     child.expect("Question 1/3")
     child.expect(r"your definition \(Enter to reveal\): ")
     child.sendline("no idea")
-    child.expect(r"grade \[1 again, 2 hard, 3 good, 4 easy\]: ")
+    child.expect(r"grade \[1 again 1m · 2 hard 6m · 3 good 10m · 4 easy \d+d\]: ")
     child.sendline("4")
     child.expect("graded easy")
     child.expect("Question 2/3")
@@ -91,3 +94,47 @@ def test_ctrl_c_ends_quietly_with_a_summary_and_keeps_answers(spawn, tmp_path):
     child.close()
     assert child.exitstatus == 0
     assert len(state(tmp_path)) == 1
+
+
+def test_previews_relearning_and_undo_in_a_terminal(spawn, tmp_path):
+    child = spawn("--mode", "recall", "--term", "relu,gelu", "--seed", "3")
+    child.expect(r"Question 1/2")
+    child.expect(f"what is {ANSI}(relu|gelu)")
+    first = child.match.group(1)
+    child.expect(r"your definition \(Enter to reveal\): ")
+    child.sendline("")
+    child.expect(r"grade \[1 again 1m · 2 hard 6m · 3 good 10m · 4 easy \d+d\]: ")
+    child.sendline("1")  # again: the card comes back at the end
+    child.expect(f"graded again{ANSI} · {ANSI}{first}")
+    child.expect("Question 2/2")
+    child.expect(r"your definition \(Enter to reveal\): ")
+    child.sendline(":u")  # take back the 'again'
+    child.expect(f"undone: {first} \\(asked again\\)")
+    child.expect("Question 1/2")
+    child.expect(r"your definition \(Enter to reveal\): ")
+    child.sendline("")
+    child.expect(r"grade \[")
+    child.sendline("3")
+    child.expect(f"graded good{ANSI} · {ANSI}{first}")
+    child.expect("Question 2/2")
+    child.expect(r"your definition \(Enter to reveal\): ")
+    child.sendline("")
+    child.expect(r"grade \[")
+    child.sendline("1")
+    child.expect("Again")  # relearning: the missed card, asked again in the sitting
+    child.expect(r"your definition \(Enter to reveal\): ")
+    child.sendline("")
+    child.expect(r"grade \[1 again 1m · 2 hard 6m · 3 good 10m · 4 easy \d+d\]: ")
+    child.sendline("3")
+    child.expect("Done: ")
+    child.expect("1 of 2 right")
+    child.expect("Relearned: ")
+    child.expect(pexpect.EOF)
+    assert "Traceback" not in child.before
+    child.close()
+    assert child.exitstatus == 0
+    cards = state(tmp_path)
+    assert [review[1] for review in cards[first]["log"]] == [3]  # the undone 'again' is gone
+    second = "gelu" if first == "relu" else "relu"
+    assert [review[1] for review in cards[second]["log"]] == [1, 3]
+    assert all(isinstance(review[2], int) and review[2] >= 0 for review in cards[second]["log"])  # ms

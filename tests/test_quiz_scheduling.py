@@ -25,7 +25,22 @@ def test_due_cards_come_first_then_at_most_new_new_ones(glossary, progress):
     asked = [x.entry.term for x in ask_plan(glossary, progress, now=later, new=2)]
     assert asked[:2] == ["relu", "softmax"] and len(asked) == 4 and "gelu" not in asked
     assert [x.entry.term for x in ask_plan(glossary, progress, now=later, count=1)] == ["relu"]
-    assert ask_plan(glossary, progress, now=T0 - timedelta(minutes=10), new=0) == []
+    assert ask_plan(glossary, progress, now=T0 - timedelta(minutes=30), new=0) == []
+
+
+def test_with_nothing_due_cards_due_within_20_minutes_are_learned_ahead(glossary, progress):
+    progress.review("relu", "relu", AGAIN, T0)  # due at T0 + 1 minute
+    progress.review("softmax", "softmax", GOOD, T0)  # due at T0 + 10 minutes
+    progress.review("gelu", "gelu", EASY, T0)  # due in days
+    early = T0 - timedelta(minutes=15)  # relu due in 16 minutes, softmax in 25
+    assert [x.entry.term for x in ask_plan(glossary, progress, now=early, new=0)] == ["relu"]
+    assert ask_plan(glossary, progress, now=T0 - timedelta(minutes=20), new=0) == []
+    fresh = [x.entry.term for x in ask_plan(glossary, progress, now=early, new=1)]
+    assert len(fresh) == 1 and fresh[0] not in (
+        "relu",
+        "softmax",
+        "gelu",
+    )  # a new card: nothing learned ahead
 
 
 def test_all_ignores_the_schedule(glossary, progress):

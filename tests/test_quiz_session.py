@@ -60,8 +60,12 @@ class Script:
     def retry(self, stage, options):
         self.told.append(("retry", stage, options))
 
-    def reveal(self, question):
+    def reveal(self, question, previews):
         self.told.append(("reveal", question.entry.term))
+        self.previews = previews
+
+    def undone(self, result):
+        self.told.append(("undone", result.term))
 
     def feedback(self, result):
         self.told.append(("feedback", result.term, result.correct))
@@ -70,7 +74,7 @@ class Script:
 def test_the_loop_asks_again_until_an_answer_makes_sense(glossary, progress):
     choice = question(glossary, "dropout", "choice")
     recall = question(glossary, "relu", "recall")
-    talk = Script(["7", "", str(choice.answer + 1), "max", "5", "good"])
+    talk = Script(["7", "zzz", str(choice.answer + 1), "max", "5", "good"])
     session = s.Session(glossary, progress)
     assert s.run(session, [choice, recall], talk, clock=lambda: T0) is True
     assert talk.told == [
@@ -90,6 +94,70 @@ def test_the_loop_asks_again_until_an_answer_makes_sense(glossary, progress):
         ("feedback", "relu", True),
     ]
     assert [r.rating for r in session.results] == [GOOD, GOOD]
+
+
+def test_a_missed_card_comes_back_after_a_few_others_until_it_is_right(glossary, progress):
+    terms = ["dropout", "softmax", "relu", "gelu", "overfitting"]
+    questions = [question(glossary, term, "typed") for term in terms]
+    # dropout: wrong, then (3 cards later) wrong again, then (at the end) right
+    answers = ["no", "softmax", "relu", "gelu", "nope", "overfitting", "dropout"]
+    session = s.Session(glossary, progress)
+    talk = Script(answers)
+    assert s.run(session, questions, talk, clock=lambda: T0) is True
+    asked = [(r.term, r.relearn, r.correct) for r in session.results]
+    assert asked == [
+        ("dropout", False, False),
+        ("softmax", False, True),
+        ("relu", False, True),
+        ("gelu", False, True),
+        ("dropout", True, False),
+        ("overfitting", False, True),
+        ("dropout", True, True),
+    ]
+    assert (session.asked, session.correct, session.relearned()) == (5, 4, {"dropout": 2})
+    shows = [told[2:] for told in talk.told if told[0] == "show"]
+    assert shows == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5), (5, 5), (5, 5)]
+    assert Progress.open(progress.path).get("dropout").reviews == 3
+
+
+def test_undo_restores_the_card_and_asks_it_again(glossary, progress):
+    progress.review("relu", "relu", GOOD, T0 - timedelta(days=1))
+    before = Progress.open(progress.path).get("relu")
+    questions = [question(glossary, term, "typed") for term in ("relu", "softmax", "gelu")]
+    answers = [":u", "wrong", ":undo", "relu", "softmax", ":U", "softmax", "gelu"]
+    session = s.Session(glossary, progress)
+    talk = Script(answers)
+    assert s.run(session, questions, talk, clock=lambda: T0) is True
+    assert ("retry", "undo", 0) in talk.told  # nothing to undo at the first prompt
+    assert [told[1] for told in talk.told if told[0] == "undone"] == ["relu", "softmax"]
+    assert [(r.term, r.correct, r.relearn) for r in session.results] == [
+        ("relu", True, False),
+        ("softmax", True, False),
+        ("gelu", True, False),
+    ]
+    after = Progress.open(progress.path)
+    assert after.get("relu").log == [*before.log, (T0.isoformat(timespec="seconds"), GOOD, 0)]
+    assert after.get("softmax").reviews == 1
+
+
+def test_undo_of_a_first_answer_removes_the_card_from_the_file(glossary, progress):
+    session = s.Session(glossary, progress)
+    session.typed(question(glossary, "gelu", "typed"), "gelu", T0)
+    assert "gelu" in Progress.open(progress.path).cards
+    assert session.undo().term == "gelu" and session.undo() is None
+    assert "gelu" not in Progress.open(progress.path).cards and session.results == []
+
+
+def test_recall_grades_keep_the_interval_their_preview_showed(glossary, tmp_path):
+    fuzzed = Progress(tmp_path / "state.json", fuzz=True)
+    fuzzed.review("relu", "relu", GOOD, T0 - timedelta(days=3))
+    fuzzed.review("relu", "relu", GOOD, T0 - timedelta(days=2))
+    recall = question(glossary, "relu", "recall")
+    talk = Script(["", "easy"])
+    session = s.Session(glossary, fuzzed)
+    s.run(session, [recall], talk, clock=lambda: T0)
+    assert session.results[0].due - T0 == talk.previews[4]
+    assert sorted(talk.previews) == [1, 2, 3, 4] and talk.previews[1] < talk.previews[3] < talk.previews[4]
 
 
 @pytest.mark.parametrize("end", [EOFError, KeyboardInterrupt])

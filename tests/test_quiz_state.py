@@ -41,14 +41,13 @@ def test_opening_creates_nothing(path):
 
 def test_round_trip_keeps_card_schedule_and_log(path):
     progress = fresh(path)
-    progress.review("dropout", "dropout", GOOD, T0)
+    progress.review("dropout", "dropout", GOOD, T0, ms=4200)
     progress.review("dropout", "dropout", AGAIN, T0 + timedelta(minutes=12))
     again = fresh(path)
     before, after = progress.get("dropout"), again.get("dropout")
     assert after.card.to_dict() == before.card.to_dict()
-    assert (
-        after.log == before.log == [(T0.isoformat(), GOOD), ((T0 + timedelta(minutes=12)).isoformat(), AGAIN)]
-    )
+    later = (T0 + timedelta(minutes=12)).isoformat()
+    assert after.log == before.log == [(T0.isoformat(), GOOD, 4200), (later, AGAIN, None)]
     assert (after.term, after.reviews, after.lapses) == ("dropout", 2, 1)
 
 
@@ -57,7 +56,7 @@ def test_file_is_versioned_json_with_one_card_per_line(path):
     progress.review("dropout", "dropout", GOOD, T0)
     progress.review("softmax", "Softmax", GOOD, T0)
     data = json.loads(path.read_text())
-    assert data["format"] == "mlterms-quiz" and data["version"] == 1
+    assert data["format"] == "mlterms-quiz" and data["version"] == 2
     assert set(data["cards"]) == {"dropout", "softmax"}
     assert sum('"fsrs"' in line for line in path.read_text().splitlines()) == 2
 
@@ -246,7 +245,38 @@ def test_a_file_from_a_newer_version_is_left_alone(path):
     assert path.read_text() == '{"version": 99, "cards": {}}'
 
 
-@pytest.mark.parametrize("version", ["2", None, 1.5])
+def test_a_version_1_file_is_migrated_with_empty_durations(path):
+    path.parent.mkdir(parents=True)
+    card = store.new_card("relu", T0).to_dict()
+    v1 = {"term": "relu", "fsrs": card, "log": [[T0.isoformat(), GOOD]]}
+    path.write_text(
+        json.dumps(
+            {"format": "mlterms-quiz", "version": 1, "cards": {"relu": v1, "gelu": {**v1, "term": "gelu"}}}
+        )
+    )
+    progress = fresh(path)
+    assert progress.get("relu").log == [(T0.isoformat(), GOOD, None)]
+    progress.review("gelu", "gelu", AGAIN, T0 + timedelta(days=1), ms=900)
+    data = json.loads(path.read_text())
+    assert data["version"] == 2
+    assert data["cards"]["relu"]["log"] == [[T0.isoformat(), GOOD, None]]  # never a made-up duration
+    assert data["cards"]["gelu"]["log"] == [
+        [T0.isoformat(), GOOD, None],
+        [(T0 + timedelta(days=1)).isoformat(), AGAIN, 900],
+    ]
+
+
+@pytest.mark.parametrize("entry", [["t"], ["t", 3, 1, 2], ["t", 7, None]])
+def test_a_log_entry_that_is_not_a_review_is_corrupt(path, entry):
+    path.parent.mkdir(parents=True)
+    card = store.new_card("relu", T0).to_dict()
+    path.write_text(
+        json.dumps({"version": 2, "cards": {"relu": {"term": "relu", "fsrs": card, "log": [entry]}}})
+    )
+    assert fresh(path).corrupt is not None
+
+
+@pytest.mark.parametrize("version", ["2", None, 1.5, 0])
 def test_a_file_of_an_unknown_version_is_left_alone(path, version):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"format": "mlterms-quiz", "version": version, "cards": {}}))

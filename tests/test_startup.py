@@ -41,3 +41,20 @@ def test_completion_ignores_case_and_keeps_what_was_typed():
 
 def test_completion_reads_the_glossary_given_after_the_command(small):
     assert complete(f"mlterms define -g {small} OVER") == ["OVERfitting"]
+
+
+@pytest.mark.parametrize(
+    ("args", "answers"),
+    [
+        (["quiz", "--mode", "recall", "-n", "2", "--seed", "1"], "\n1\n:u\n\n3\n\n3\n"),
+        (["quiz", "--mode", "choice", "-n", "2", "--seed", "1", "--no-save", "--json"], "?\n1\n1\n"),
+        (["quiz", "--stats", "--json"], ""),
+        (["quiz", "--export-log", "{home}/log.csv"], ""),
+        (["quiz", "--optimize"], ""),  # below 512 reviews it never loads the optimizer
+    ],
+)
+def test_the_quiz_never_imports_torch_numpy_or_pandas(tmp_path, args, answers):
+    args = [a.replace("{home}", str(tmp_path)) for a in args]
+    loaded, done = run_probed(*args, input=answers, env={"MLTERMS_HOME": str(tmp_path)})
+    assert not loaded & {"torch", "numpy", "pandas"}, done.stderr
+    assert "Traceback" not in done.stderr

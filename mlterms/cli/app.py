@@ -28,6 +28,7 @@ COMMANDS = {
     "check": "mlterms.cli.commands",
     "demo": "mlterms.cli.demo",
     "quiz": "mlterms.cli.quiz",
+    "export": "mlterms.cli.export",
 }
 
 GLOSSARY_HELP = "Glossary markdown file to use instead of the bundled one."

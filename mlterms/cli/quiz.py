@@ -14,7 +14,8 @@ import contextlib
 import random
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import typer
@@ -48,6 +49,8 @@ QUESTION_OPTIONS = {
     "everything": "--all",
     "terms": "--term",
     "seed": "--seed",
+    "no_save": "--no-save",
+    "retention": "--retention",
 }
 
 
@@ -84,36 +87,93 @@ class Terminal:
 
     def __init__(self, out: Output, clock: Callable[[], datetime]):
         self.out, self.clock = out, clock
+        self.previews: dict[int, timedelta] = {}  # what each grade schedules, for the grade prompt
 
     def show(self, question: Question, number: int, total: int) -> None:
         draw.question(self.out, question, number, total)
 
     def read(self, stage: Stage, options: int) -> str:
-        return read_line(draw.prompt(stage, options), draw.stream(self.out))
+        previews = self.previews if stage == "grade" else None
+        return read_line(draw.prompt(stage, options, previews), draw.stream(self.out))
 
     def retry(self, stage: Stage, options: int) -> None:
         draw.hint(self.out, draw.retry(stage, options))
 
-    def reveal(self, question: Question) -> None:
+    def reveal(self, question: Question, previews: dict[int, timedelta]) -> None:
+        self.previews = previews
         draw.reveal(self.out, question)
 
     def feedback(self, result: Result) -> None:
         draw.feedback(self.out, result, self.clock())
 
+    def undone(self, result: Result) -> None:
+        draw.undone(self.out, result)
 
-def idle_options(ctx: typer.Context, stats: bool, reset_all: bool, yes: bool) -> str | None:
-    """Why this combination of options would do nothing, if it would: a usage error."""
+
+def idle_options(ctx: typer.Context, actions: dict[str, bool], yes: bool) -> str | None:
+    """Why this combination of options would do nothing, if it would: a usage error. `actions`
+    are the flags that ask no questions (--stats, --reset, --export-log, --optimize)."""
     given = [
         name for name in QUESTION_OPTIONS if getattr(ctx.get_parameter_source(name), "name", "") != "DEFAULT"
     ]
-    if stats and reset_all:
-        return "use --stats or --reset, not both"
-    if yes and not reset_all:
+    chosen = [flag for flag, on in actions.items() if on]
+    if len(chosen) > 1:
+        return f"use one of {', '.join(chosen)}, not several"
+    if yes and chosen != ["--reset"]:
         return "--yes only goes with --reset"
-    if (stats or reset_all) and given:
+    if chosen and given:
         flags = ", ".join(QUESTION_OPTIONS[name] for name in given)
-        return f"{'--stats' if stats else '--reset'} asks no questions: {flags} would do nothing"
+        return f"{chosen[0]} asks no questions: {flags} would do nothing"
     return None
+
+
+def export_log(out: Output, progress: Progress, path: Path) -> int:
+    """Write the review log as the FSRS optimizer's CSV; a bad path is an error (exit 2)."""
+    from mlterms.quiz import reviewlog
+
+    if not path.parent.is_dir():
+        out.error(f"{path}: no such folder: {path.parent}")
+        return ERROR
+    try:
+        count = reviewlog.export_csv(progress, path)
+    except OSError as e:
+        out.error(f"cannot write {path}: {(e.strerror or str(e)).lower()}")
+        return ERROR
+    if out.is_json:
+        out.json({"path": str(path), "reviews": count})
+    else:
+        draw.say(out, [f"Wrote {draw.plural(count, 'review')} to {path}."])
+    return FOUND
+
+
+def optimize(out: Output, progress: Progress) -> int:
+    """Fit FSRS to the user's own reviews; exit 1, saying how many more are needed, below 512."""
+    from mlterms.quiz import reviewlog
+
+    have = reviewlog.usable(progress)
+    if have < reviewlog.MIN_REVIEWS:
+        more = reviewlog.MIN_REVIEWS - have
+        draw.say(
+            out,
+            [
+                f"Not enough reviews to optimize: {have} usable, {more} more needed (a usable review is at least a day after the card's previous one)."
+            ],
+        )
+        return NOT_FOUND
+    try:
+        import fsrs.optimizer  # noqa: F401
+
+        reviewlog.optimize(progress)
+    except ImportError:
+        out.error("--optimize needs the optimizer extra: pip install 'mlterms[optimizer]'")
+        return ERROR
+    if out.is_json:
+        out.json({"optimized": True, "reviews": have, "parameters": progress.parameters})
+    else:
+        draw.say(
+            out, [f"Fitted the scheduler to {draw.plural(have, 'usable review')}; every card is rescheduled."]
+        )
+    return FOUND
 
 
 def missing_terms(out: Output, glossary: Glossary, picked: Picked) -> bool:
@@ -128,11 +188,12 @@ def missing_terms(out: Output, glossary: Glossary, picked: Picked) -> bool:
 def show_stats(out: Output, glossary: Glossary, progress: Progress) -> int:
     """Read-only: a corrupt file is reported and left where it is."""
     from mlterms.quiz.scheduling import stats
+    from mlterms.render import quiz_stats
 
     if progress.corrupt:
         out.error(f"{progress.path}: {progress.corrupt}; left as it is (the next quiz sets it aside)")
     now = utcnow()
-    draw.stats(out, stats(glossary, progress, now), now)
+    quiz_stats.stats(out, stats(glossary, progress, now), now)
     return FOUND
 
 
@@ -157,7 +218,7 @@ def reset(out: Output, progress: Progress, yes: bool) -> int:
         except (EOFError, KeyboardInterrupt):
             sure = ""
         if sure.strip().casefold() not in ("y", "yes"):
-            draw.say(out, ["Nothing reset."])
+            draw.say(out, ["Reset cancelled: your progress is kept."])
             return NOT_FOUND
     kept = progress.reset(utcnow())
     if out.is_json:
@@ -183,6 +244,9 @@ def practise(out: Output, glossary: Glossary, progress: Progress, options: QuizO
     if not planned:
         draw.nothing_due(out, scheduling.stats(glossary, progress, now).next_due, now)
         return NOT_FOUND
+    instead = questions.downgraded(planned, options.mode)
+    if instead:
+        out.error(f"--mode {options.mode.value} needs 2 terms with a definition; asking {instead} questions")
     set_aside(out, progress)
     sitting = session.Session(glossary, progress)
     if not session.run(sitting, planned, Terminal(out, utcnow), utcnow):
@@ -217,6 +281,21 @@ def quiz(
     stats: bool = typer.Option(False, "--stats", help="Show progress: seen, due, retention, hardest terms."),
     reset_all: bool = typer.Option(False, "--reset", help="Forget all progress (asks first)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Don't ask before --reset."),
+    no_save: bool = typer.Option(
+        False, "--no-save", help="Practise without saving: the state file is left as it is."
+    ),
+    retention: float | None = typer.Option(
+        None, "--retention", min=0.7, max=0.99, help="Target share of cards recalled (default 0.9); saved."
+    ),
+    log_file: Path | None = typer.Option(
+        None,
+        "--export-log",
+        metavar="FILE.csv",
+        help="Write the review log in the FSRS optimizer's CSV schema.",
+    ),
+    fit: bool = typer.Option(
+        False, "--optimize", help="Fit the scheduler to your own reviews (512 or more)."
+    ),
     as_json: bool = typer.Option(
         False, "--json", help="Print only the result as JSON (questions go to stderr)."
     ),
@@ -224,10 +303,11 @@ def quiz(
     """Practise the glossary as flashcards, scheduled by FSRS like Anki.
 
     Due cards come first, then new ones. Questions: choice (pick the masked term among 4),
-    recall (say the definition, then grade yourself 1-4) and typed (type the term; small typos
-    are forgiven). Each answer is saved at once; Ctrl-C or end of input ends with a summary.
-    Answers are read one per line when stdin is not a terminal. --stats and --reset take no
-    question options; --yes goes only with --reset.
+    recall (say the definition, then grade yourself 1-4; each grade shows its next interval)
+    and typed (type the term; small typos are forgiven). A missed card comes back later in the
+    sitting until it is right; :u undoes the last answer. Each answer is saved at once (not with
+    --no-save); Ctrl-C or end of input ends with a summary. Answers are read one per line in a
+    pipe. --stats, --reset, --export-log and --optimize take no question options.
 
     Examples:
 
@@ -236,22 +316,43 @@ def quiz(
       mlterms quiz --mode typed --count 5
       mlterms quiz --term dropout --term softmax --all
       mlterms quiz --stats
-      printf '2\\n1\\n3\\n' | mlterms quiz --mode choice --count 3 --seed 7 --json | jq .correct
+      mlterms quiz --export-log reviews.csv
+      printf '2\\n1\\n3\\n' | mlterms quiz --mode choice -n 3 --seed 7 --no-save --json | jq .correct
     """
-    problem = idle_options(ctx, stats, reset_all, yes)
+    actions = {"--stats": stats, "--reset": reset_all, "--export-log": bool(log_file), "--optimize": fit}
+    problem = idle_options(ctx, actions, yes)
     if problem:
         ctx.fail(problem)  # a usage error: exit 2
     from mlterms.quiz.state import Progress, ProgressError
 
     out = state(ctx).output(as_json)
     try:
-        progress = Progress.open(fuzz=seed is None)
-        if stats:
-            raise typer.Exit(show_stats(out, state(ctx).glossary(empty_ok=True), progress))
-        if reset_all:
-            raise typer.Exit(reset(out, progress, yes))
-        options = QuizOptions(mode, count, new, everything, tuple(terms or ()), seed)
-        raise typer.Exit(practise(out, state(ctx).glossary(), progress, options))
+        progress = Progress.open(fuzz=seed is None, persist=not no_save)
+        if not any(actions.values()):
+            if retention is not None:
+                progress.configure(retention=retention)  # used now, written with the first answer
+            options = QuizOptions(mode, count, new, everything, tuple(terms or ()), seed)
+            raise typer.Exit(practise(out, state(ctx).glossary(), progress, options))
+        raise typer.Exit(act(ctx, out, progress, stats, reset_all, yes, log_file))
     except ProgressError as e:
         out.error(str(e))
         raise typer.Exit(ERROR) from None
+
+
+def act(
+    ctx: typer.Context,
+    out: Output,
+    progress: Progress,
+    stats: bool,
+    reset_all: bool,
+    yes: bool,
+    log: Path | None,
+) -> int:
+    """The actions that ask no questions: --stats, --reset, --export-log, else --optimize."""
+    if stats:
+        return show_stats(out, state(ctx).glossary(empty_ok=True), progress)
+    if reset_all:
+        return reset(out, progress, yes)
+    if log is not None:
+        return export_log(out, progress, log)
+    return optimize(out, progress)

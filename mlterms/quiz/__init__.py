@@ -2,6 +2,7 @@
 
     options.py     what the user asks for: the mode, how many cards, which terms (light to import)
     cards.py       which entries are cards, and their ids; the four ratings
+    stored.py      the state file's format: cards, review logs with durations, versions
     state.py       the state file: FSRS cards and answers, atomic saves, corrupt files set aside
     scheduling.py  which cards are due, and the statistics
     questions.py   masking, distractors, and the questions of one quiz

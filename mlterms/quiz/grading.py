@@ -13,6 +13,7 @@ from mlterms.names import key, singulars
 from mlterms.quiz.cards import RATINGS, card_key
 from mlterms.quiz.questions import Question
 
+DONT_KNOW = -1  # a choice answered with Enter or '?'
 GRADES = {str(n): n for n in RATINGS} | {word: n for n, name in RATINGS.items() for word in (name, name[0])}
 
 
@@ -68,8 +69,11 @@ def check_typed(glossary: Glossary, entry: Entry, text: str) -> Verdict:
 
 
 def pick_option(question: Question, text: str) -> int | None:
-    """The option an answer names: a number 1-4 or a term (typos forgiven); None if unclear."""
+    """The option an answer names: a number 1-4 or a term (typos forgiven); DONT_KNOW for Enter
+    or '?'; None if unclear."""
     text = text.strip()
+    if text in ("", "?"):
+        return DONT_KNOW
     if text.isdecimal():
         n = int(text) if len(text) < 10 else 0  # int() of 4300+ digits raises
         return n - 1 if 1 <= n <= len(question.options) else None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from mlterms.glossary import Entry, Glossary
+from mlterms.quiz import insights
 from mlterms.quiz.cards import AGAIN, HARD, card_key, quizzable
+from mlterms.quiz.insights import Weak
 from mlterms.quiz.state import Progress, Record
 
 SOON = timedelta(days=7)  # the horizon of "due in 7 days"
@@ -89,8 +91,15 @@ class Stats:
     retention: float | None  # share of answers that were not 'again'; None before any answer
     next_due: datetime | None  # the soonest card due after now
     hardest: list[HardCard]
-    orphans: int  # cards in the file whose term left the glossary
+    orphans: int  # cards in the file of terms not in this glossary (another glossary's): kept
     path: Path
+    reviews_by_day: dict[date, int] = field(default_factory=dict)  # local days
+    streak_days: int = 0
+    due_forecast: list[int] = field(default_factory=list)  # the next 14 local days, today first
+    retention_observed: float | None = None  # on mature cards
+    retention_target: float = 0.9
+    weakest: list[Weak] = field(default_factory=list)
+    seconds_per_answer: float | None = None
 
     @property
     def new(self) -> int:
@@ -99,20 +108,22 @@ class Stats:
 
 def hardest(records: list[tuple[Entry, Record]], limit: int = 5) -> list[HardCard]:
     """Cards ever answered 'again' or 'hard', most lapses first, then highest FSRS difficulty."""
-    struggled = [(e, r) for e, r in records if any(rating <= HARD for _, rating in r.log)]
+    struggled = [(e, r) for e, r in records if any(x.rating <= HARD for x in r.log)]
     struggled.sort(key=lambda er: (-er[1].lapses, -(er[1].card.difficulty or 0)))
     return [
         HardCard(e.term, r.lapses, r.reviews, r.card.difficulty or 0, r.due) for e, r in struggled[:limit]
     ]
 
 
-def stats(glossary: Glossary, progress: Progress, now: datetime) -> Stats:
-    """Cards, seen, due now and soon, retention, hardest terms, orphans."""
+def stats(glossary: Glossary, progress: Progress, now: datetime, tz: tzinfo | None = None) -> Stats:
+    """Cards, seen, due now and soon, retention, hardest and weakest terms, cards of other
+    glossaries, and the review history by local day (`tz`; None: the system's time zone)."""
     pool = quizzable(glossary)
     seen = [(e, r) for e in pool if (r := progress.get(card_key(e))) is not None]
     records = [r for _, r in seen]
-    ratings = [rating for r in records for _, rating in r.log]
+    ratings = [x.rating for r in records for x in r.log]
     upcoming = [r.due for r in records if r.due > now]
+    days = insights.reviews_by_day(records, tz)
     return Stats(
         cards=len(pool),
         seen=len(seen),
@@ -124,4 +135,11 @@ def stats(glossary: Glossary, progress: Progress, now: datetime) -> Stats:
         hardest=hardest(seen),
         orphans=len(set(progress.cards) - {card_key(e) for e, _ in seen}),
         path=progress.path,
+        reviews_by_day=days,
+        streak_days=insights.streak(days, insights.local_day(now, tz)),
+        due_forecast=insights.due_forecast(records, now, tz),
+        retention_observed=insights.observed_retention(records),
+        retention_target=progress.target,
+        weakest=insights.weakest([(e.term, r) for e, r in seen], progress.scheduler, now),
+        seconds_per_answer=insights.seconds_per_answer(records),
     )

@@ -1,12 +1,7 @@
 """The quiz's memory: one FSRS card per glossary term, kept in a JSON file that is never lost.
 
 The file is `state.json` in the platform user data dir (platformdirs), or in `$MLTERMS_HOME`.
-It is JSON with one card per line; each card is the py-fsrs card plus every answer, (time, 1-4):
-
-    {"format": "mlterms-quiz", "version": 1, "cards": {
-     "dropout": {"term": "dropout", "fsrs": {"card_id": 12345, "state": 2, "due": "2026-11-27T...", ...},
-                 "log": [["2026-11-25T01:02:03+00:00", 3]]}
-    }}
+Its format (JSON, one card per line, versioned) is in `stored.py`.
 
 A card's id is `names.key(term)` ('Batch-Norm' and 'batch norm' are one card), so editing a
 heading's case, spaces or hyphens keeps its progress. Cards of terms that left the glossary
@@ -27,29 +22,35 @@ process that died mid-save: the save removes it.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import tempfile
-import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from fsrs import Card, Rating, Scheduler
+from fsrs.scheduler import DEFAULT_PARAMETERS
 from platformdirs import user_data_dir
 
-FORMAT, VERSION = "mlterms-quiz", 1
+from mlterms.quiz.stored import (  # noqa: F401  (the file format, re-exported for callers of the store)
+    FORMAT,
+    VERSION,
+    Corrupt,
+    ProgressError,
+    Record,
+    Review,
+    Stored,
+    card_id,
+    decode,
+    dump_state,
+    encode,
+    new_card,
+    parse_state,
+    reason,
+)
+
 FILENAME = "state.json"
-
-
-class ProgressError(Exception):
-    """The state file cannot be used safely; str(e) says which file and why."""
-
-
-class Corrupt(Exception):
-    """The state file was read but its content is not a quiz state; str(e) is the short reason."""
+DEFAULT_RETENTION = 0.9  # py-fsrs' default desired retention
 
 
 def home() -> Path:
@@ -65,91 +66,23 @@ def stamp(now: datetime) -> str:
     return now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-@dataclass
-class Record:
-    """One term's card: the FSRS card plus every answer ever given, as (UTC time, rating 1-4)."""
-
-    term: str
-    card: Card
-    log: list[tuple[str, int]] = field(default_factory=list)
-
-    @property
-    def reviews(self) -> int:
-        return len(self.log)
-
-    @property
-    def lapses(self) -> int:
-        return sum(1 for _, rating in self.log if rating == Rating.Again)
-
-    @property
-    def due(self) -> datetime:
-        return self.card.due
-
-
-def encode(record: Record) -> dict[str, Any]:
-    """A record as it is stored in the file."""
-    return {"term": record.term, "fsrs": record.card.to_dict(), "log": [list(x) for x in record.log]}
-
-
-def decode(data: Any) -> Record:
-    """A record from the file; ValueError, KeyError, TypeError or AttributeError if it is not one."""
-    log = [(str(at), int(rating)) for at, rating in data.get("log", [])]
-    card = Card.from_dict(data["fsrs"])
-    if card.due.tzinfo is None or (card.last_review and card.last_review.tzinfo is None):
-        raise ValueError("a date without a time zone")
-    return Record(term=str(data["term"]), card=card, log=log)
-
-
-def card_id(key: str) -> int:
-    """FSRS wants an int id; derive a stable one from the term key."""
-    return zlib.crc32(key.encode("utf-8"))
-
-
-def new_card(key: str, now: datetime) -> Card:
-    return Card(card_id=card_id(key), due=now)
-
-
-def parse_state(text: str, path: Path) -> dict[str, Record]:
-    """The cards in a state file's text. Corrupt if it is not a state; ProgressError if it is
-    one from a version this mlterms does not know (a newer mlterms wrote it: leave it alone)."""
-    try:
-        data = json.loads(text)
-    except ValueError as e:
-        raise Corrupt(reason(e)) from None
-    if not isinstance(data, dict) or not isinstance(data.get("cards"), dict):
-        raise Corrupt("corrupt (not an mlterms quiz state)")
-    version = data.get("version", VERSION)
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise ProgressError(f"{path}: version {version!r} is not one mlterms knows; not touching it")
-    if version > VERSION:
-        raise ProgressError(f"{path}: version {version} is from a newer mlterms; not touching it")
-    try:
-        return {str(k): decode(v) for k, v in data["cards"].items()}
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
-        raise Corrupt(reason(e)) from None
-
-
-def dump_state(cards: dict[str, Record]) -> str:
-    """The file's text: one card per line, so it reads and diffs well."""
-    lines = ",\n".join(
-        f" {json.dumps(k, ensure_ascii=False)}: {json.dumps(encode(r), ensure_ascii=False)}"
-        for k, r in sorted(cards.items())
-    )
-    return f'{{"format": "{FORMAT}", "version": {VERSION}, "cards": {{\n{lines}\n}}}}\n'
-
-
-def read_cards(path: Path) -> dict[str, Record]:
-    """The cards in the file, {} if there is no file yet. Corrupt for bad content; ProgressError
-    if the file cannot be read at all."""
+def read_state(path: Path) -> Stored:
+    """What the file holds, nothing if there is no file yet. Corrupt for bad content;
+    ProgressError if the file cannot be read at all."""
     try:
         text = path.read_text(encoding="utf-8", errors="strict")
     except FileNotFoundError:
-        return {}
+        return Stored()
     except UnicodeDecodeError as e:  # read, but not text
         raise Corrupt(f"corrupt (not UTF-8 text: byte 0x{e.object[e.start]:02x})") from None
     except OSError as e:
         raise ProgressError(f"{path}: cannot read it: {reason(e)}") from None
     return parse_state(text, path)
+
+
+def read_cards(path: Path) -> dict[str, Record]:
+    """The cards in the file (see read_state)."""
+    return read_state(path).cards
 
 
 def temp_prefix(path: Path) -> str:
@@ -226,19 +159,31 @@ def move_aside(path: Path, label: str, now: datetime) -> Path:
 class Progress:
     """All cards and their schedule. Nothing here prints."""
 
-    def __init__(self, path: Path, cards: dict[str, Record] | None = None, fuzz: bool = True):
+    def __init__(
+        self, path: Path, cards: dict[str, Record] | None = None, fuzz: bool = True, persist: bool = True
+    ):
         self.path = path
         self.cards: dict[str, Record] = cards or {}
-        self.scheduler = Scheduler(enable_fuzzing=fuzz)
+        self.fuzz = fuzz
+        self.parameters: list[float] | None = None  # fitted by --optimize; None: py-fsrs' defaults
+        self.retention: float | None = None  # the desired retention; None: py-fsrs' default, 0.9
+        self.settings_changed = False  # parameters or retention to write at the next save
         self.corrupt: str | None = None  # why the file on disk is not a state, if it is not
+        self.persist = persist  # False (--no-save): answers change the cards in memory only
 
     @classmethod
-    def open(cls, path: Path | None = None, fuzz: bool = True) -> Progress:
+    def open(cls, path: Path | None = None, fuzz: bool = True, persist: bool = True) -> Progress:
         """Read the state file, changing nothing on disk. A corrupt file gives no cards and sets
-        `corrupt`; a file that cannot be read is a ProgressError."""
-        progress = cls(Path(path) if path else home() / FILENAME, fuzz=fuzz)
+        `corrupt`; a file that cannot be read is a ProgressError. With `persist` False nothing
+        is ever written, not even a lock file."""
+        progress = cls(Path(path) if path else home() / FILENAME, fuzz=fuzz, persist=persist)
         try:
-            progress.cards = read_cards(progress.path)
+            stored = read_state(progress.path)
+            progress.cards, progress.parameters, progress.retention = (
+                stored.cards,
+                stored.parameters,
+                stored.retention,
+            )
         except Corrupt as e:
             progress.corrupt = str(e)
         return progress
@@ -246,7 +191,7 @@ class Progress:
     def set_aside(self, now: datetime) -> Path | None:
         """Before a quiz writes: rename a corrupt file aside, so that it is never overwritten.
         Returns its new path; None if there was nothing to move (or someone replaced it since)."""
-        if self.corrupt is None:
+        if self.corrupt is None or not self.persist:
             return None
         with locked(self.path):
             try:
@@ -264,33 +209,90 @@ class Progress:
                 self.corrupt = None
         return None
 
+    @property
+    def scheduler(self) -> Scheduler:
+        """The FSRS scheduler, with the fitted parameters if there are any."""
+        return Scheduler(
+            parameters=self.parameters or DEFAULT_PARAMETERS,
+            desired_retention=self.target,
+            enable_fuzzing=self.fuzz,
+        )
+
+    @property
+    def target(self) -> float:
+        """The desired retention the scheduler aims at."""
+        return self.retention if self.retention is not None else DEFAULT_RETENTION
+
+    def configure(self, parameters: list[float] | None = None, retention: float | None = None) -> None:
+        """Change the scheduler's parameters or desired retention; written at the next save."""
+        if parameters is not None:
+            self.parameters = list(parameters)
+        if retention is not None:
+            self.retention = retention
+        self.settings_changed = True
+
     def get(self, key: str) -> Record | None:
         return self.cards.get(key)
 
-    def review(self, key: str, term: str, rating: int, now: datetime) -> Record:
-        """Schedule the card after an answer (1 again, 2 hard, 3 good, 4 easy) and save it at once."""
+    def preview(self, key: str, now: datetime) -> dict[int, Card]:
+        """What each rating would schedule for the card now, changing nothing."""
         old = self.cards.get(key)
         card = old.card if old else new_card(key, now)
-        card, _ = self.scheduler.review_card(card, Rating(rating), review_datetime=now)
-        log = [*(old.log if old else []), (now.isoformat(timespec="seconds"), int(rating))]
-        self.cards[key] = Record(term=term, card=card, log=log)
+        return {r: self.scheduler.review_card(card, Rating(r), review_datetime=now)[0] for r in range(1, 5)}
+
+    def review(
+        self,
+        key: str,
+        term: str,
+        rating: int,
+        now: datetime,
+        scheduled: Card | None = None,
+        ms: int | None = None,
+    ) -> Record:
+        """Schedule the card after an answer (1 again, 2 hard, 3 good, 4 easy) and save it at once.
+        `scheduled` is the card that `preview` showed for this rating at `now`, to keep its interval;
+        `ms` is how long the answer took."""
+        old = self.cards.get(key)
+        if scheduled is None:
+            card = old.card if old else new_card(key, now)
+            scheduled, _ = self.scheduler.review_card(card, Rating(rating), review_datetime=now)
+        log = [*(old.log if old else []), Review(now.isoformat(timespec="seconds"), int(rating), ms)]
+        self.cards[key] = Record(term=term, card=scheduled, log=log)
         self.save({key})
         return self.cards[key]
 
+    def restore(self, key: str, record: Record | None) -> None:
+        """Put a card back as it was before an answer (None: it had never been answered), and save."""
+        if record is None:
+            self.cards.pop(key, None)
+        else:
+            self.cards[key] = record
+        self.save({key})
+
     def save(self, keys: set[str]) -> None:
-        """Write these cards, keeping whatever else is on disk (another quiz may have saved since)."""
+        """Write these cards (removing those no longer in memory), keeping whatever else is on disk:
+        another quiz may have saved since. Nothing is written when `persist` is False."""
+        if not self.persist:
+            return
         with locked(self.path):
             remove_stale_temps(self.path)
             try:
-                disk = read_cards(self.path)
+                disk = read_state(self.path)
             except Corrupt as e:
                 raise ProgressError(f"{self.path}: {e}; not overwriting it") from None
-            disk.update({k: self.cards[k] for k in keys})
+            if self.settings_changed:
+                disk.parameters, disk.retention = self.parameters, self.retention
+            for k in keys:
+                if k in self.cards:
+                    disk.cards[k] = self.cards[k]
+                else:
+                    disk.cards.pop(k, None)
             try:
                 write_atomic(self.path, dump_state(disk))
             except OSError as e:
                 raise ProgressError(f"cannot save {self.path}: {e.strerror or e}") from None
-        self.cards = disk
+        self.cards, self.parameters, self.retention = disk.cards, disk.parameters, disk.retention
+        self.settings_changed = False
 
     def reset(self, now: datetime) -> Path | None:
         """Start over: the old file is kept as `state.json.reset-<timestamp>`; returns its path."""
@@ -300,13 +302,3 @@ class Progress:
             kept = move_aside(self.path, "reset", now)
         self.cards, self.corrupt = {}, None
         return kept
-
-
-def reason(error: Exception) -> str:
-    """A short reason: 'corrupt (Expecting value: line 1 column 1)' or 'permission denied'."""
-    if isinstance(error, OSError):
-        return (error.strerror or str(error)).lower()
-    if isinstance(error, KeyError):
-        return f"corrupt (missing {error})"
-    detail = str(error).split(" (char ")[0] or type(error).__name__
-    return f"corrupt ({detail})"

@@ -6,7 +6,7 @@ text, so `mlterms quiz --json | jq` still shows the user what to answer.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any
 
 from mlterms.quiz.cards import RATINGS
@@ -14,23 +14,43 @@ from mlterms.render import Output, bullet_grid, clean, plural, text
 
 if TYPE_CHECKING:  # the quiz's classes, for annotations only: importing them loads FSRS
     from mlterms.quiz.questions import Question
-    from mlterms.quiz.scheduling import HardCard, Stats
     from mlterms.quiz.session import Result, Session
 
 HINTS = {
-    "choice": "answer [1-4 or a term]: ",
+    "choice": "answer [1-4 or a term; Enter if you don't know]: ",
     "typed": "term (Enter if you don't know): ",
     "recall": "your definition (Enter to reveal): ",
     "grade": "grade [1 again, 2 hard, 3 good, 4 easy]: ",
 }
 RETRY = {
-    "choice": "Type a number 1-4 or one of the terms above.",
+    "choice": "Type a number 1-4 or one of the terms above (Enter if you don't know).",
     "grade": "Grade with 1 (again), 2 (hard), 3 (good) or 4 (easy).",
+    "undo": "Nothing to undo yet.",
 }
 
 
-def prompt(stage: str, options: int = 4) -> str:
+def prompt(stage: str, options: int = 4, previews: dict[int, timedelta] | None = None) -> str:
+    """The prompt of a stage; the grade prompt shows what each grade schedules, when known."""
+    if stage == "grade" and previews:
+        grades = " · ".join(f"{n} {RATINGS[n]} {interval(previews[n])}" for n in sorted(previews))
+        return f"grade [{grades}]: "
     return HINTS[stage].replace("1-4", f"1-{options}")
+
+
+def interval(span: timedelta) -> str:
+    """An interval as Anki shows it over its buttons: '<1m', '6m', '3h', '4d', '2.5mo', '1.2y'."""
+    seconds = span.total_seconds()
+    if seconds < 60:
+        return "<1m"
+    if seconds < 3600:
+        return f"{round(seconds / 60)}m"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)}h"
+    days = seconds / 86400
+    if days < 30:
+        return f"{round(days)}d"
+    value, unit = (days / 30, "mo") if days < 365 else (days / 365, "y")
+    return f"{value:.1f}".removesuffix(".0") + unit
 
 
 def retry(stage: str, options: int = 4) -> str:
@@ -72,11 +92,27 @@ def when(due: datetime, now: datetime) -> str:
     return f"in {plural(round(seconds / 86400), 'day')} ({due.astimezone():%Y-%m-%d})"
 
 
+def in_words(due: datetime, now: datetime) -> str:
+    """When, as one says it, in local time: 'in 25 minutes', 'today at 18:40', 'tomorrow at 09:10',
+    'on Friday at 09:10', 'on 2026-12-24'."""
+    minutes = round((due - now).total_seconds() / 60)
+    if minutes < 1:
+        return "now"
+    if minutes < 60:
+        return f"in {plural(minutes, 'minute')}"
+    local = due.astimezone()
+    days = (local.date() - now.astimezone().date()).days
+    if days >= 7:
+        return f"on {local:%Y-%m-%d}"
+    day = "today" if days == 0 else "tomorrow" if days == 1 else f"on {local:%A}"
+    return f"{day} at {local:%H:%M}"
+
+
 # --- one question ----------------------------------------------------------------------------
 
 
 def question(out: Output, q: Question, number: int, total: int) -> None:
-    head = f"Question {number}/{total} ({q.mode}): "
+    head = f"Again ({q.mode}): " if q.relearn else f"Question {number}/{total} ({q.mode}): "
     head += f"what is {asked(q)}?" if q.mode == "recall" else "which term is this?"
     if not out.rich:
         lines = [head, *(f"  - {b}" for b in q.clue)]
@@ -92,7 +128,7 @@ def question_panel(q: Question, number: int, total: int):
     from rich.panel import Panel
     from rich.table import Table
 
-    title = styled((f"Question {number}/{total}", "bold"), (f" · {q.mode}", "dim"))
+    title = styled(("Again" if q.relearn else f"Question {number}/{total}", "bold"), (f" · {q.mode}", "dim"))
     if q.mode == "recall":
         article = f"{q.entry.article} " if q.entry.article else ""
         body = styled(("what is " + article, "dim"), (q.entry.term, "bold cyan"), ("?", "dim"))
@@ -133,7 +169,7 @@ def verdict(result: Result) -> tuple[str, str]:
     if result.correct:
         return "right", "green"
     if not result.answer:
-        return "no answer", "red"
+        return "don't know" if result.question.mode == "choice" else "no answer", "red"
     verb = "picked" if result.question.mode == "choice" else "wrote"
     return f"wrong (you {verb} '{result.answer}')", "red"
 
@@ -156,6 +192,15 @@ def feedback(out: Output, result: Result, now: datetime) -> None:
     out.print(Padding(text(due, "dim"), (0, 0, 0, 2), expand=False))
 
 
+def undone(out: Output, result: Result) -> None:
+    """The answer just taken back; its card is asked again."""
+    line = f"undone: {result.term} (asked again)"
+    if out.rich:
+        out.print(text(line, "yellow"))
+    else:
+        say(out, [line])
+
+
 # --- the end of a quiz -----------------------------------------------------------------------
 
 
@@ -166,8 +211,9 @@ def summary(out: Output, session: Session, now: datetime) -> None:
         return
     score = f"{session.correct} of {session.asked} right" if session.asked else "no answers recorded"
     review = [(r.term, when(r.due, now)) for r in session.to_review()]
+    relearned = relearn_line(session.relearned())
     if not out.rich:
-        lines = ["", f"Done: {score}."]
+        lines = ["", f"Done: {score}.", *([relearned] if relearned else [])]
         if review:
             width = max(len(term) for term, _ in review)
             lines += ["To review:", *(f"  {term.ljust(width)}  {due}" for term, due in review)]
@@ -175,8 +221,17 @@ def summary(out: Output, session: Session, now: datetime) -> None:
         return
     out.print()
     out.print(styled(("Done: ", "bold"), (score, "bold green" if not review else "bold")))
+    if relearned:
+        out.print(text(relearned, "yellow"))
     if review:
         out.print(review_table(review))
+
+
+def relearn_line(tries: dict[str, int]) -> str:
+    """'Relearned: dropout (1 repeat), relu (2 repeats).', or '' when none was missed."""
+    if not tries:
+        return ""
+    return "Relearned: " + ", ".join(f"{term} ({plural(n, 'repeat')})" for term, n in tries.items()) + "."
 
 
 def review_table(review: list[tuple[str, str]]):
@@ -193,76 +248,15 @@ def review_table(review: list[tuple[str, str]]):
 def nothing_due(out: Output, next_due: datetime | None, now: datetime) -> None:
     """No card to ask: when the next one is due, and how to practise anyway."""
     if out.is_json:
-        out.json({"asked": 0, "correct": 0, "results": []})
+        out.json({"asked": 0, "correct": 0, "relearned": {}, "results": []})
     line = "Nothing due"
     if next_due:
-        line += f"; next card {when(next_due, now)}"
+        line += f"; next card {in_words(next_due, now)}"
     line += ". Practise anyway with: mlterms quiz --all"
     if out.rich:
         out.print(text(line, "green"))
     else:
         say(out, [line])
-
-
-# --- statistics ------------------------------------------------------------------------------
-
-
-def stats_rows(data: Stats, now: datetime) -> list[tuple[str, str]]:
-    retention = f"{data.retention:.0%}" if data.retention is not None else "-"
-    rows = [
-        ("cards", f"{data.cards} ({data.seen} seen, {data.new} new)"),
-        ("due now", str(data.due_now)),
-        ("due in 7 days", str(data.due_soon)),
-        ("reviews", str(data.reviews)),
-        ("retention", retention),
-    ]
-    if data.next_due:
-        rows.append(("next due", when(data.next_due, now)))
-    if data.orphans:
-        rows.append(("orphaned", f"{data.orphans} cards of terms no longer in the glossary (kept)"))
-    rows.append(("state file", str(data.path)))
-    return rows
-
-
-def hard_line(card: HardCard, now: datetime) -> str:
-    lapses = plural(card.lapses, "lapse")
-    return f"{lapses} in {plural(card.reviews, 'review')}, due {when(card.due, now)}"
-
-
-def stats(out: Output, data: Stats, now: datetime) -> None:
-    if out.is_json:
-        out.json(stats_json(data))
-        return
-    rows = stats_rows(data, now)
-    hard = [(c.term, hard_line(c, now)) for c in data.hardest]
-    if out.rich:
-        out.print(stats_table(rows, hard))
-        return
-    width = max(len(name) for name, _ in rows)
-    lines = [f"{name.ljust(width)}  {value}" for name, value in rows]
-    if hard:
-        term_width = max(len(term) for term, _ in hard)
-        lines += ["hardest:", *(f"  {term.ljust(term_width)}  {line}" for term, line in hard)]
-    say(out, lines)
-
-
-def stats_table(rows: list[tuple[str, str]], hard: list[tuple[str, str]]):
-    from rich.console import Group
-    from rich.table import Table
-
-    table = Table(show_header=False, box=None, title=text("quiz progress", "bold"), title_justify="left")
-    table.add_column(style="dim")
-    table.add_column()
-    for name, value in rows:
-        table.add_row(name, text(value))
-    if not hard:
-        return table
-    worst = Table(title=text("hardest terms", "bold"), title_justify="left", show_header=False, box=None)
-    worst.add_column(style="bold red")
-    worst.add_column(style="dim")
-    for term, line in hard:
-        worst.add_row(text(term), line)
-    return Group(table, text(""), worst)
 
 
 # --- JSON ------------------------------------------------------------------------------------
@@ -273,6 +267,12 @@ def stamp(when: datetime | None) -> str | None:
     return when.isoformat(timespec="seconds") if when else None
 
 
+def shown(q: Question) -> dict[str, Any]:
+    """The question as it was shown: its prompt lines and its options' names."""
+    prompt = [f"what is {asked(q)}?"] if q.mode == "recall" else list(q.clue)
+    return {"prompt": prompt, "options": [o.term for o in q.options]}
+
+
 def result_json(result: Result) -> dict[str, Any]:
     return {
         "term": result.term,
@@ -281,39 +281,17 @@ def result_json(result: Result) -> dict[str, Any]:
         "correct": result.correct,
         "rating": RATINGS[result.rating],
         "due": stamp(result.due),
+        "relearn": result.relearn,
+        "question": shown(result.question),
     }
 
 
 def session_json(session: Session) -> dict[str, Any]:
-    """`{"asked", "correct", "results"}`: what `quiz --json` prints at the end."""
+    """`{"asked", "correct", "relearned", "results"}`: what `quiz --json` prints at the end.
+    `asked` and `correct` count first tries; relearning repeats are results with `relearn`."""
     return {
         "asked": session.asked,
         "correct": session.correct,
+        "relearned": session.relearned(),
         "results": [result_json(r) for r in session.results],
-    }
-
-
-def stats_json(data: Stats) -> dict[str, Any]:
-    """What `quiz --stats --json` prints; `due_7d` counts the cards due after now, within 7 days."""
-    return {
-        "cards": data.cards,
-        "seen": data.seen,
-        "new": data.new,
-        "due_now": data.due_now,
-        "due_7d": data.due_soon,
-        "reviews": data.reviews,
-        "retention": round(data.retention, 3) if data.retention is not None else None,
-        "next_due": stamp(data.next_due),
-        "hardest": [
-            {
-                "term": c.term,
-                "lapses": c.lapses,
-                "reviews": c.reviews,
-                "difficulty": round(c.difficulty, 2),
-                "due": stamp(c.due),
-            }
-            for c in data.hardest
-        ],
-        "orphans": data.orphans,
-        "path": str(data.path),
     }
