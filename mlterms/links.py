@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mlterms.glossary import Entry, Glossary
+from mlterms.glossary import Glossary
 from mlterms.lookup import Resolver
 
 
@@ -105,22 +105,3 @@ def cycles(links: Links) -> list[list[str]]:
                 seen.add(members)
                 found.append(e.cycle)
     return found
-
-
-def first_use(glossary: Glossary, links: Links) -> list[Entry]:
-    """The entries in an order that never puts an entry before what it builds on.
-
-    Entries keep their glossary order except where a prerequisite must come first: each entry is
-    preceded by its reading order. Entries on a cycle keep their place (the cycle is a `check`
-    finding, not a reason to fail here).
-    """
-    by_term = {e.term: e for e in glossary.entries}
-    placed: dict[str, None] = {}
-    for entry in glossary.entries:
-        try:
-            chain = reading_order(links, entry.term)
-        except CycleError:
-            chain = [entry.term]
-        for term in chain:
-            placed.setdefault(term, None)
-    return [by_term[t] for t in placed if t in by_term]

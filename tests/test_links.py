@@ -92,8 +92,3 @@ def test_a_cycle_is_an_error_naming_it_and_found_once():
         links.reading_order(links.of(g), "d")
     assert str(e.value) == "cycle: a -> b -> c -> a"
     assert links.cycles(links.of(g)) == [["a", "b", "c", "a"]]
-
-
-def test_first_use_orders_entries_after_their_prerequisites_and_keeps_the_rest():
-    g = glossary({"c": ([], ["b"]), "x": ([], []), "b": ([], ["a"]), "a": ([], [])})
-    assert [e.term for e in links.first_use(g, links.of(g))] == ["a", "b", "c", "x"]
