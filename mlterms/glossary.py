@@ -16,12 +16,13 @@ fields. `builds on:` lists the terms an entry is made from (its prerequisites; s
 
 from __future__ import annotations
 
+import contextlib
 import re
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from mlterms.names import article_from_heading, key, term_from_heading
+from mlterms import parsed
+from mlterms.names import article_from_heading, keys, term_from_heading
 
 # The title ends at its last character that is not ' ', '\t' or '#' (what a lazy '(.*?)' finds).
 HEADING = re.compile(r"^ {0,3}###(?:[ \t]+(.*[^ \t#])?)?[ \t#]*$")
@@ -43,47 +44,120 @@ class GlossaryError(Exception):
         super().__init__(f"{where}: {reason}")
 
 
-@dataclass(slots=True)
 class Entry:
     """One term. Each *_lines list is parallel to its list: the 1-based line each item comes from
-    (a definition item's first line, an alias's `aka:` bullet, ...), so that findings can point there."""
+    (a definition item's first line, an alias's `aka:` bullet, ...), so that findings can point there.
 
-    term: str
-    line: int  # 1-based line of the heading
-    aliases: list[str] = field(default_factory=list)
-    definition: list[str] = field(default_factory=list)
-    see_also: list[str] = field(default_factory=list)
-    builds_on: list[str] = field(default_factory=list)  # prerequisites, as written
-    sources: list[str] = field(default_factory=list)
-    article: str = ""  # the heading's article before the term ('an' in 'what is an encoder'), if any
-    alias_lines: list[int] = field(default_factory=list)
-    definition_lines: list[int] = field(default_factory=list)
-    see_also_lines: list[int] = field(default_factory=list)
-    builds_on_lines: list[int] = field(default_factory=list)
-    source_lines: list[int] = field(default_factory=list)
-    empty_fields: tuple[tuple[int, str], ...] = ()  # (line, 'aka'): a field with nothing after ':'
+    A plain class with slots, written out: a dataclass this size costs every command about 2 ms
+    of start-up (its methods are generated and compiled on each import).
+    """
+
+    __slots__ = FIELDS = (
+        "term",
+        "line",  # 1-based line of the heading
+        "aliases",
+        "definition",
+        "see_also",
+        "builds_on",  # prerequisites, as written
+        "sources",
+        "article",  # the heading's article before the term ('an' in 'what is an encoder'), if any
+        "alias_lines",
+        "definition_lines",
+        "see_also_lines",
+        "builds_on_lines",
+        "source_lines",
+        "empty_fields",  # ((line, 'aka'), ...): a field with nothing after ':'
+    )
+
+    def __init__(
+        self,
+        term: str,
+        line: int,
+        aliases: list[str] | None = None,
+        definition: list[str] | None = None,
+        see_also: list[str] | None = None,
+        builds_on: list[str] | None = None,
+        sources: list[str] | None = None,
+        article: str = "",
+        alias_lines: list[int] | None = None,
+        definition_lines: list[int] | None = None,
+        see_also_lines: list[int] | None = None,
+        builds_on_lines: list[int] | None = None,
+        source_lines: list[int] | None = None,
+        empty_fields: tuple[tuple[int, str], ...] = (),
+    ):
+        self.term, self.line, self.article, self.empty_fields = term, line, article, empty_fields
+        self.aliases = [] if aliases is None else aliases
+        self.definition = [] if definition is None else definition
+        self.see_also = [] if see_also is None else see_also
+        self.builds_on = [] if builds_on is None else builds_on
+        self.sources = [] if sources is None else sources
+        self.alias_lines = [] if alias_lines is None else alias_lines
+        self.definition_lines = [] if definition_lines is None else definition_lines
+        self.see_also_lines = [] if see_also_lines is None else see_also_lines
+        self.builds_on_lines = [] if builds_on_lines is None else builds_on_lines
+        self.source_lines = [] if source_lines is None else source_lines
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        return self._values() == other._values() if type(other) is Entry else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return (
+            "Entry(" + ", ".join(f"{n}={v!r}" for n, v in zip(self.FIELDS, self._values(), strict=True)) + ")"
+        )
 
     @property
     def names(self) -> list[str]:
         return [self.term, *self.aliases]
 
 
-@dataclass
 class Glossary:
-    entries: list[Entry]
-    path: str = "<text>"
-    stray: list[tuple[int, str]] = field(default_factory=list)  # (line, text) that belong to no entry
-    unspaced: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of '###what is x'
+    """The entries of a glossary file in order, and the lines that belong to none (for check)."""
+
+    def __init__(
+        self,
+        entries: list[Entry],
+        path: str = "<text>",
+        stray: list[tuple[int, str]] | None = None,  # (line, text) that belong to no entry
+        unspaced: list[tuple[int, str]] | None = None,  # (line, text) of '###what is x'
+    ):
+        self.entries, self.path = entries, path
+        self.stray = [] if stray is None else stray
+        self.unspaced = [] if unspaced is None else unspaced
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Glossary:
+            return NotImplemented
+        mine, theirs = (
+            (self.entries, self.path, self.stray, self.unspaced),
+            (
+                other.entries,
+                other.path,
+                other.stray,
+                other.unspaced,
+            ),
+        )
+        return mine == theirs
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Glossary({len(self.entries)} entries, path={self.path!r})"
 
     @cached_property
     def index(self) -> dict[str, list[Entry]]:
         """Every matching key (see names.key) of every name and alias, to its entries."""
         found: dict[str, list[Entry]] = {}
-        for entry in self.entries:
-            for name in entry.names:
-                bucket = found.setdefault(key(name), [])
-                if entry not in bucket:
-                    bucket.append(entry)
+        named = [(entry, name) for entry in self.entries for name in entry.names]
+        for (entry, _), k in zip(named, keys([name for _, name in named]), strict=True):
+            bucket = found.setdefault(k, [])
+            if entry not in bucket:
+                bucket.append(entry)
         return found
 
 
@@ -247,8 +321,13 @@ def split_lines(text: str) -> list[str]:
 
 def read_text(path: str | Path) -> str:
     """The file's text as UTF-8, or a GlossaryError saying why not (with the line of a bad byte)."""
+    return decode(path, read_bytes(path))
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The file's bytes, or a GlossaryError saying why they can't be read."""
     try:
-        data = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise GlossaryError(path, "no such file") from None
     except IsADirectoryError:
@@ -259,6 +338,10 @@ def read_text(path: str | Path) -> str:
         raise GlossaryError(path, e.strerror or str(e)) from None
     except ValueError:  # e.g. a NUL byte in the path
         raise GlossaryError(path, "not a valid file name") from None
+
+
+def decode(path: str | Path, data: bytes) -> str:
+    """The bytes of a glossary file as text, or a GlossaryError: binary, or not UTF-8."""
     if b"\0" in data:
         line = data.count(b"\n", 0, data.index(b"\0")) + 1
         raise GlossaryError(path, "binary file, not markdown (NUL byte)", line)
@@ -270,7 +353,23 @@ def read_text(path: str | Path) -> str:
 
 
 def load(path: str | Path) -> Glossary:
-    return parse(read_text(path), path)
+    """The glossary in a file. The bundled one comes parsed ahead of time (mlterms.parsed) while
+    its bytes are the ones that were parsed."""
+    data = read_bytes(path)
+    if str(path) == str(bundled_path()):
+        ready = parsed.read(Entry.FIELDS, data)
+        if ready is not None:
+            with contextlib.suppress(TypeError):  # values that do not fit: parse instead
+                entries, stray, unspaced = ready
+                return Glossary([Entry(*values) for values in entries], str(path), stray, unspaced)
+    return parse(decode(path, data), path)
+
+
+def write_parsed() -> Path:
+    """Parse the bundled glossary and write its parsed form (see mlterms.parsed)."""
+    path = bundled_path()
+    data = read_bytes(path)
+    return parsed.write(parsed.dump(Entry.FIELDS, parse(decode(path, data), str(path)), data))
 
 
 def bundled_path() -> Path:

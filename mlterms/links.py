@@ -4,18 +4,20 @@ A library: nothing here prints. Links are written as names; they resolve to entr
 `define` resolves a query (lookup.Resolver: case, separators, plurals, aliases). A link that
 resolves to nothing is kept out of every answer here; `check` reports it.
 
-  used_by(glossary)        term -> the terms whose `see also` or `builds on` names it (backlinks)
-  prerequisites(glossary)  term -> the terms its `builds on` names, resolved, in their order
+  of(glossary)             every link resolved: Links.builds_on (term -> its prerequisites, in
+                           order) and Links.used_by (term -> the terms whose links name it)
+  used_by(glossary, es)    the backlinks of a few entries only, without resolving every link
   reading_order(g, entry)  every transitive prerequisite, each after all it builds on, then entry
   cycles(glossary)         each `builds on` cycle once, as the list of terms around it
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 
-from mlterms.glossary import Glossary
+from mlterms.glossary import Entry, Glossary
 from mlterms.lookup import Resolver
+from mlterms.names import keys, singulars
 
 
 class CycleError(ValueError):
@@ -26,36 +28,80 @@ class CycleError(ValueError):
         super().__init__("cycle: " + " -> ".join(cycle))
 
 
-@dataclass(frozen=True)
 class Links:
-    """The resolved links of a glossary, by term. Build it once with `of(glossary)`."""
+    """The resolved links of a glossary, by term. Build it once with `of(glossary)`.
 
-    builds_on: dict[str, list[str]]  # term -> prerequisite terms, in the order written
-    used_by: dict[str, list[str]]  # term -> terms linking to it, in glossary order
+    (A plain class: a dataclass costs start-up time on every command that imports this.)"""
+
+    __slots__ = ("builds_on", "used_by")
+
+    def __init__(self, builds_on: dict[str, list[str]], used_by: dict[str, list[str]]):
+        self.builds_on = builds_on  # term -> prerequisite terms, in the order written
+        self.used_by = used_by  # term -> terms linking to it, in glossary order
 
 
 def of(glossary: Glossary) -> Links:
     """Resolve every `see also` and `builds on` link of the glossary (the first entry of a name wins)."""
     resolver = Resolver(glossary)
+    written = [name for entry in glossary.entries for name in (*entry.builds_on, *entry.see_also)]
+    written_keys = keys(written)
+    resolved: dict[str, str | None] = {}  # key -> the term it names: a link is often written twice
+    for k in written_keys:
+        if k not in resolved:
+            found = resolver.entry_of_key(k)
+            resolved[k] = found.term if found is not None else None
+    targets = iter([resolved[k] for k in written_keys])
     builds_on: dict[str, list[str]] = {}
     used_by: dict[str, list[str]] = {}
     for entry in glossary.entries:
+        prereqs = [next(targets) for _ in entry.builds_on]
+        linked = [*prereqs, *(next(targets) for _ in entry.see_also)]
         if entry.term in builds_on:  # a repeated heading: the first one is the entry
             continue
-        prereqs: list[str] = []
-        for name in entry.builds_on:
-            found = resolver.entry(name)
-            if found is not None and found.term != entry.term and found.term not in prereqs:
-                prereqs.append(found.term)
-        builds_on[entry.term] = prereqs
-        for name in [*entry.see_also, *entry.builds_on]:
-            found = resolver.entry(name)
-            if found is None or found.term == entry.term:
+        builds_on[entry.term] = unique(t for t in prereqs if t is not None and t != entry.term)
+        for term in linked:
+            if term is None or term == entry.term:
                 continue
-            backlinks = used_by.setdefault(found.term, [])
+            backlinks = used_by.setdefault(term, [])
             if entry.term not in backlinks:
                 backlinks.append(entry.term)
     return Links(builds_on, used_by)
+
+
+def used_by(glossary: Glossary, entries: Iterable[Entry]) -> dict[str, list[str]]:
+    """The backlinks of these entries only: what of(glossary).used_by holds for their terms.
+
+    For `define`: a link can name an entry only if its key shares a form (names.forms) with a
+    name of the entry, so the links whose keys can't are skipped before resolving any.
+    """
+    terms = {entry.term for entry in entries}
+    could: set[str] = set()  # every key whose forms meet a name of the entries, or a singular of one
+    for entry in glossary.entries:
+        if entry.term in terms:
+            for k in keys(entry.names):
+                for s in (k, *singulars(k)):
+                    could.update((s, s + "s", s + "es", s[:-1] + "ies" if s.endswith("y") else s))
+    found: dict[str, list[str]] = {}
+    resolver = Resolver(glossary)
+    seen: set[str] = set()
+    linking = []  # (entry, link name) of the first entry of each term
+    for entry in glossary.entries:
+        if entry.term not in seen:
+            seen.add(entry.term)
+            linking += [(entry, name) for name in (*entry.builds_on, *entry.see_also)]
+    for (entry, _), k in zip(linking, keys([name for _, name in linking]), strict=True):
+        if k not in could:
+            continue
+        target = resolver.entry_of_key(k)
+        if target is not None and target.term in terms and target.term != entry.term:
+            backlinks = found.setdefault(target.term, [])
+            if entry.term not in backlinks:
+                backlinks.append(entry.term)
+    return found
+
+
+def unique(terms: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(terms))
 
 
 def reading_order(links: Links, term: str) -> list[str]:

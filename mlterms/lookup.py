@@ -45,7 +45,10 @@ class Resolver:
 
     def entry(self, text: str) -> Entry | None:
         """The entry the text names, or None. With duplicate headings the first one wins."""
-        k = key(text)
+        return self.entry_of_key(key(text))
+
+    def entry_of_key(self, k: str) -> Entry | None:
+        """Like entry(), given the text's names.key already (keys() makes many at once)."""
         if not k:
             return None
         index = self.glossary.index

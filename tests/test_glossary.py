@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 
@@ -294,15 +293,13 @@ def test_bullet_marks_heading_indents_and_blank_lines_are_alike(lines, mark, ind
 
 
 def shifted(entry: Entry, by: int) -> Entry:
-    return dataclasses.replace(
-        entry,
-        line=entry.line + by,
-        alias_lines=[n + by for n in entry.alias_lines],
-        definition_lines=[n + by for n in entry.definition_lines],
-        see_also_lines=[n + by for n in entry.see_also_lines],
-        source_lines=[n + by for n in entry.source_lines],
-        empty_fields=tuple((n + by, name) for n, name in entry.empty_fields),
-    )
+    """The entry as if its text stood `by` lines further down."""
+    values = {name: getattr(entry, name) for name in Entry.FIELDS}
+    values["line"] += by
+    for name in ("alias_lines", "definition_lines", "see_also_lines", "builds_on_lines", "source_lines"):
+        values[name] = [n + by for n in values[name]]
+    values["empty_fields"] = tuple((n + by, name) for n, name in entry.empty_fields)
+    return Entry(**values)
 
 
 @settings(max_examples=200, deadline=None)
@@ -406,3 +403,26 @@ def test_line_numbers_and_stray_lines():
 def test_the_article_of_a_heading_is_kept(heading, article):
     [entry] = parse(f"{heading}\n- text\n").entries
     assert entry.article == article
+
+
+def test_entries_are_equal_only_when_every_field_is():
+    base = parse(
+        "### what is an x\n- aka: b\n- one\n- see also: c\n- builds on: d\n- source: e\n- aka:\n"
+    ).entries[0]
+    assert (
+        base
+        == parse(
+            "### what is an x\n- aka: b\n- one\n- see also: c\n- builds on: d\n- source: e\n- aka:\n"
+        ).entries[0]
+    )
+    for name in Entry.FIELDS:
+        value = getattr(base, name)
+        changed = (
+            value + 1
+            if isinstance(value, int)
+            else [*value, value[0]]
+            if isinstance(value, list)
+            else value + value
+        )
+        other = Entry(**{n: getattr(base, n) for n in Entry.FIELDS} | {name: changed})
+        assert other != base and name in repr(other), name

@@ -92,3 +92,32 @@ def test_a_cycle_is_an_error_naming_it_and_found_once():
         links.reading_order(links.of(g), "d")
     assert str(e.value) == "cycle: a -> b -> c -> a"
     assert links.cycles(links.of(g)) == [["a", "b", "c", "a"]]
+
+
+def test_used_by_of_a_few_entries_agrees_with_every_link_resolved_on_the_bundled_glossary():
+    from mlterms.glossary import bundled_path, load
+
+    g = load(bundled_path())
+    everything = links.of(g).used_by
+    for entry in g.entries:
+        assert links.used_by(g, [entry]).get(entry.term, []) == everything.get(entry.term, []), entry.term
+
+
+WORDS = ["batch", "batches", "query", "queries", "loss", "losses", "bias", "class", "classes", "box"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_used_by_of_one_entry_agrees_with_of_through_plurals_aliases_and_repeated_headings(seed):
+    """Random glossaries whose names are plurals and singulars of each other ('query', 'queries'),
+    with aliases and a repeated heading: the shortcut must skip no link that resolves."""
+    rng = random.Random(seed)
+    parts = []
+    for i in range(8):
+        term = rng.choice(WORDS) if i % 3 else f"{rng.choice(WORDS)} {rng.choice(WORDS)}"
+        parts += [f"### what is {term}", "- a thing", "- aka: " + rng.choice(WORDS)]
+        parts.append("- see also: " + ", ".join(rng.sample(WORDS, 3)))
+        parts += ["- builds on: " + rng.choice(WORDS).upper(), ""]
+    g = parse("\n".join(parts))
+    everything = links.of(g).used_by
+    for entry in g.entries:
+        assert links.used_by(g, [entry]).get(entry.term, []) == everything.get(entry.term, [])

@@ -1,7 +1,5 @@
 """The glossary commands: define, list, search, path, check."""
 
-from datetime import datetime, timezone
-
 import typer
 
 from mlterms import links
@@ -56,7 +54,7 @@ def define(
     for miss in dict.fromkeys(a.text for a in asked if not a.found):
         out.error(miss_message(glossary, miss))
     if entries or (len(asked) > 1 and out.is_json):  # JSON: an array for several asked
-        used_by = links.of(glossary).used_by
+        used_by = links.used_by(glossary, entries)
         draw.define(out, glossary, entries, demo_keys(), used_by, many=len(asked) > 1)
     raise typer.Exit(FOUND if all(a.found for a in asked) else NOT_FOUND)
 
@@ -154,6 +152,8 @@ def path(
     except (links.CycleError, ProgressError) as e:
         out.error(str(e))
         raise typer.Exit(ERROR) from None
+    from datetime import datetime, timezone
+
     demos, now = demo_keys(), datetime.now(timezone.utc)
     steps = []
     for t in order:

@@ -110,7 +110,7 @@ def demo_keys() -> set[str]:
     A demo's name comes from its file name ('one_shot_learning.py'), so terms are matched to demos
     by key: 'one-shot learning' has the demo 'one shot learning'.
     """
-    from mlterms.demos.registry import names
+    from mlterms.demos.catalog import names  # the catalog alone: not the registry
 
     return {key(name) for name in names()}
 

@@ -11,17 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlterms.demos.catalog import REGISTERED, catalog
 from mlterms.names import key
 
 if TYPE_CHECKING:
     from mlterms.demos.report import Report
 
 DemoFn = Callable[..., None]  # (report, **knob values) -> None
-HERE = Path(__file__).parent
-NOT_THEMES = {"hand", "__pycache__"}  # folders of demos/ that hold no demos
 
 
 class ParamError(ValueError):
@@ -78,7 +76,7 @@ class Demo:
         return {p.name: p.default for p in self.params}
 
 
-_DEMOS: dict[str, Demo] = {}
+_DEMOS: dict[str, Demo] = REGISTERED  # one dict: catalog.names() sees registered demos too
 
 
 def demo(*, summary: str, params: list[Param] | tuple[Param, ...] = ()) -> Callable[[DemoFn], DemoFn]:
@@ -111,15 +109,6 @@ def register(name: str, fn: DemoFn, summary: str, params: tuple[Param, ...] = ()
 def name_of_module(module: str) -> str:
     """'mlterms.demos.basics.one_shot_learning' -> 'one shot learning'."""
     return module.rsplit(".", 1)[-1].replace("_", " ")
-
-
-def catalog() -> dict[str, str]:
-    """Every demo name, to its module, from the file names of the theme folders."""
-    found: dict[str, str] = {}
-    for theme in sorted(p for p in HERE.iterdir() if p.is_dir() and p.name not in NOT_THEMES):
-        for file in sorted(theme.glob("[!_]*.py")):
-            found[file.stem.replace("_", " ")] = f"mlterms.demos.{theme.name}.{file.stem}"
-    return found
 
 
 def names() -> list[str]:

@@ -11,6 +11,7 @@ READING_WIDTH, because long lines are hard to read. A URL is never broken across
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -23,7 +24,15 @@ READING_WIDTH = 100  # the widest that panels, prose and reports get, however wi
 MIN_WIDTH = 20  # narrower than this, lines just overflow
 
 # C0/C1 controls (but tab and newline), DEL, and bidi overrides that can disguise text.
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+
+
+@functools.cache
+def controls() -> re.Pattern[str]:
+    """CONTROL, compiled on first need: most text is printable and never needs it."""
+    return re.compile(CONTROL)
+
+
 # A link in glossary text: no spaces, quotes or brackets, and not the punctuation that ends it.
 URL = re.compile(r"\b(?:https?|ftp|file)://[^\s<>\"'\[\]]*[^\s<>\"'\[\].,;:!?)]")
 
@@ -41,7 +50,10 @@ class Mode(str, Enum):
 
 def clean(text: str) -> str:
     """Text safe for a terminal: every control character shown as a visible escape like '\\x1b'."""
-    return CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+    text = str(text)
+    if text.isprintable():  # no control character can be in it (the usual case)
+        return text
+    return controls().sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def to_json(data: Any) -> str:
@@ -49,7 +61,9 @@ def to_json(data: Any) -> str:
     import json
 
     raw = json.dumps(data, indent=2, ensure_ascii=False)
-    return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", raw)
+    if raw.isascii() and "\x7f" not in raw:  # json.dumps escaped every C0 control already
+        return raw
+    return controls().sub(lambda m: f"\\u{ord(m.group()):04x}", raw)
 
 
 def choose_mode(as_json: bool = False, color: str = "auto", stream: IO[str] | None = None) -> Mode:
