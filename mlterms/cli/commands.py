@@ -98,13 +98,12 @@ def search(
       mlterms search loss --json | jq -r '.[].term'
       mlterms search normalizing --limit 3
     """
-    from mlterms.glossary import read_text
     from mlterms.render.search import hits as draw_hits
-    from mlterms.search import search_text
+    from mlterms.search import search_file
 
-    # From the raw text: a warm index cache then answers without parsing the glossary at all.
+    # From the file's bytes: a warm index cache then answers without parsing the glossary at all.
     words = " ".join(query)
-    found = search_text(read_text(state(ctx).path()), words, limit=limit)
+    found = search_file(state(ctx).path(), words, limit=limit)
     if not found:
         state(ctx).glossary()  # no hit in a glossary with no entries says so
     out = state(ctx).output(as_json)

@@ -12,12 +12,14 @@ hash of their content. Glossary text and query text are only ever data.
 
 from __future__ import annotations
 
-from mlterms.glossary import Glossary, parse
+from pathlib import Path
+
+from mlterms.glossary import Glossary, decode, parse, read_bytes
 from mlterms.search import index
 from mlterms.search.hit import Hit
 from mlterms.search.query import run
 
-__all__ = ["Hit", "search", "search_text"]
+__all__ = ["Hit", "search", "search_file", "search_text"]
 
 SMALL_ENTRIES = 50  # fewer: index in memory (building one is cheaper than opening a cached file)
 SMALL_BYTES = 16_000  # about the same threshold for raw text (search_text)
@@ -43,3 +45,19 @@ def search_text(text: str, query: str, limit: int = 10) -> list[Hit]:
         return index.rows_of(parse(text).entries)
 
     return index.cached(index.text_digest(text), rows, lambda con: run(con, query, limit))
+
+
+def search_file(path: str | Path, query: str, limit: int = 10) -> list[Hit]:
+    """search_text(read_text(path), ...), but a warm cache answers from the file's bytes alone:
+    it is named by their hash, and only bytes that decoded as a glossary were ever indexed.
+
+    Raises GlossaryError for a file that can't be read (or, when it must be parsed, decoded).
+    """
+    data = read_bytes(path)
+    if len(data) < SMALL_BYTES:
+        return search(parse(decode(path, data), path), query, limit)
+
+    def rows() -> list[index.Row]:
+        return index.rows_of(parse(decode(path, data), path).entries)
+
+    return index.cached(index.bytes_digest(data), rows, lambda con: run(con, query, limit))

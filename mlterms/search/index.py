@@ -96,7 +96,14 @@ def rows_digest(rows: list[Row]) -> str:
 
 def text_digest(text: str) -> str:
     """The content hash that names the cache file of an index built from the glossary `text`."""
-    return hashlib.sha256(b"text\0" + text.encode("utf-8", "surrogatepass")).hexdigest()
+    return bytes_digest(text.encode("utf-8", "surrogatepass"))
+
+
+def bytes_digest(data: bytes) -> str:
+    """text_digest of the text these UTF-8 bytes hold (the same hash), without decoding them."""
+    digest = hashlib.sha256(b"text\0")
+    digest.update(data)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

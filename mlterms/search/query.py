@@ -28,6 +28,7 @@ quoted string, so no query can be an FTS5 syntax error.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import sqlite3
@@ -244,7 +245,7 @@ def run(con: sqlite3.Connection, query: str, limit: int) -> list[Hit]:
             first[rowid] = first.get(rowid, 0.0) + idf * (2.0 if rowid in found.names[w] else 1.0)
         for rowid in found.links[w] - found.body[w]:
             first[rowid] = first.get(rowid, 0.0) + idf / 2
-    best = sorted(first, key=lambda r: (-first[r], r))[: max(CANDIDATES, 4 * limit)]
+    best = [r for _, r in heapq.nsmallest(max(CANDIDATES, 4 * limit), ((-v, r) for r, v in first.items()))]
     hits = sorted(score(con, best, found, exact), key=lambda h: (-h[0], h[1]))
     out = [hit for _, _, hit in hits[:limit]]
     if not out:

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 import mlterms.search as search_package
-from mlterms.glossary import parse
-from mlterms.search import index, search, search_text
+from mlterms.glossary import GlossaryError, parse
+from mlterms.search import index, search, search_file, search_text
 
 from .conftest import GLOSSARY, big_glossary, index_files
 
@@ -48,6 +48,36 @@ def test_search_text_of_a_big_text_is_search_of_its_parse(cache):
     for query in ("dropout", "gradients", "term 7", "dropuot"):
         assert search_text(text, query, limit=7) == search(parse(text), query, limit=7)
     assert len(index_files(cache)) == 2  # the same index twice: named by the text, and by the entries
+
+
+def test_search_file_is_search_text_of_its_text_and_shares_its_cache_file(cache, tmp_path):
+    text = "\ufeff" + big_glossary(
+        search_package.SMALL_BYTES // 40, extra="### what is dropout\n- zeroes units\n"
+    )
+    path = tmp_path / "big.md"
+    path.write_text(text, encoding="utf-8")
+    for query in ("dropout", "gradients", "dropuot"):
+        assert search_file(path, query, limit=7) == search_text(text, query, limit=7)
+    assert len(index_files(cache)) == 1  # the bytes' hash is the text's hash
+
+
+def test_search_file_warm_hit_neither_decodes_nor_parses(cache, tmp_path, monkeypatch):
+    path = tmp_path / "big.md"
+    path.write_text(big_glossary(search_package.SMALL_BYTES // 40), encoding="utf-8")
+    cold = search_file(path, "gradient body")
+    monkeypatch.setattr(search_package, "parse", lambda *a: pytest.fail("parsed on a warm hit"))
+    monkeypatch.setattr(search_package, "decode", lambda *a: pytest.fail("decoded on a warm hit"))
+    assert search_file(path, "gradient body") == cold and cold
+
+
+def test_search_file_of_an_unreadable_or_binary_file_is_a_glossary_error(cache, tmp_path):
+    with pytest.raises(GlossaryError, match="no such file"):
+        search_file(tmp_path / "missing.md", "x")
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(b"### what is x\n- \xff\n" * 2000)
+    with pytest.raises(GlossaryError, match="not UTF-8"):
+        search_file(bad, "x")
+    assert index_files(cache) == []
 
 
 def test_search_imports_neither_torch_nor_numpy(tmp_path):
