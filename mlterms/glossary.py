@@ -62,6 +62,7 @@ class Entry:
     builds_on_lines: list[int] = field(default_factory=list)
     source_lines: list[int] = field(default_factory=list)
     empty_fields: tuple[tuple[int, str], ...] = ()  # (line, 'aka'): a field with nothing after ':'
+    origin: str = ""  # the file it was read from, set by layers.read_layer ('' for parsed text)
 
     @property
     def names(self) -> list[str]:

@@ -1,5 +1,6 @@
 """The glossary commands: define, list, search, path, check."""
 
+import os
 from datetime import datetime, timezone
 
 import typer
@@ -20,7 +21,7 @@ from mlterms.cli.common import (
     state,
     with_entries,
 )
-from mlterms.glossary import load
+from mlterms.glossary import Glossary, load
 from mlterms.lookup import find
 from mlterms.names import key
 from mlterms.render import entries as draw
@@ -102,11 +103,12 @@ def search(
     """
     from mlterms.glossary import read_text
     from mlterms.render.search import hits as draw_hits
-    from mlterms.search import search_text
+    from mlterms.search import search_layers
 
     # From the raw text: a warm index cache then answers without parsing the glossary at all.
     words = " ".join(query)
-    found = search_text(read_text(state(ctx).path()), words, limit=limit)
+    texts = [read_text(layer.path) for layer in state(ctx).layers().files]
+    found = search_layers(texts, words, limit=limit)
     if not found:
         state(ctx).glossary()  # no hit in a glossary with no entries says so
     out = state(ctx).output(as_json)
@@ -170,13 +172,16 @@ def path(
 def check(
     ctx: typer.Context,
     path: str | None = typer.Argument(
-        None, metavar="[PATH]", help="Glossary file (default: the one in use)."
+        None, metavar="[PATH]", help="Glossary file (default: every layer in use)."
     ),
     as_json: bool = JSON,
 ) -> None:
     """Lint a glossary: empty entries, duplicates, see-also to missing terms, stray lines.
 
-    Prints one 'path:line: kind: message' per finding; exits 1 if there are any, 0 if clean.
+    Without PATH, checks every layer in use, each over the layers below it (a see-also
+    may point into a lower layer). Prints one 'path:line: kind: message' per finding;
+    exits 1 if there are any, 0 if clean. An entry that shadows a lower layer's entry
+    is reported as information ('shadows'), which does not change the exit code.
 
     Examples:
 
@@ -184,9 +189,26 @@ def check(
       mlterms check ~/notes/glossary.md
       mlterms check --json | jq '.findings | length'
     """
-    from mlterms.check import lint
+    from mlterms.check import lint, lint_layers
 
-    glossary = with_entries(load(path)) if path else state(ctx).glossary()
-    found = lint(glossary)
-    draw.findings(state(ctx).output(as_json), glossary.path, found)
-    raise typer.Exit(NOT_FOUND if found else FOUND)
+    parts = checked_layers(ctx, path)
+    found = [(parts[0], lint(parts[0], parts[1:]))] if path else lint_layers(parts)
+    draw.findings(state(ctx).output(as_json), [(part.path, fs) for part, fs in found])
+    failed = any(not f.info for _, fs in found for f in fs)
+    raise typer.Exit(NOT_FOUND if failed else FOUND)
+
+
+def checked_layers(ctx: typer.Context, path: str | None) -> list[Glossary]:
+    """What `check` reads: every layer in use; or the file PATH, over the layers below it when
+    it is one of them, else alone."""
+    if not path:
+        state(ctx).glossary()  # no entries in any layer: NoEntries
+        return state(ctx).parts()
+    files = state(ctx).layers().files
+    real = os.path.realpath(path)
+    at = next((n for n, layer in enumerate(files) if os.path.realpath(layer.path) == real), None)
+    if at is None:
+        return [with_entries(load(path))]
+    parts = state(ctx).parts()[at:]
+    with_entries(parts[0])
+    return parts
