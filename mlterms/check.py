@@ -14,6 +14,7 @@ which is information (INFO): it does not make a glossary fail its check.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -194,3 +195,32 @@ def shadowing(glossary: Glossary, below: Sequence[Glossary]) -> list[Finding]:
         for s in layers.shadows([glossary, *below])
         if id(s.upper) in mine
     ]
+
+
+@dataclass(frozen=True)
+class EntryCheck:
+    """One entry of a layer, as `add` and `edit` report it."""
+
+    entry: Entry
+    findings: list[Finding]  # on the entry's lines, `shadows` included
+    shadows: list[Entry]  # entries of lower layers that it hides
+    hidden_by: list[Entry]  # entries of higher layers that hide it
+
+
+def check_entry(parts: Sequence[Glossary], path: str, line: int, term: str) -> EntryCheck | None:
+    """The entry of the layer `path` headed on `line` (else the first one named `term`), with the
+    findings on its lines (its heading up to the next entry's). None if neither is there."""
+    real = os.path.realpath(path)
+    n = next((i for i, part in enumerate(parts) if os.path.realpath(part.path) == real), None)
+    if n is None:
+        return None
+    part = parts[n]
+    entry = next((e for e in part.entries if e.line == line and key(e.term) == key(term)), None)
+    entry = entry or next((e for e in part.entries if key(term) in map(key, e.names)), None)
+    if entry is None:
+        return None
+    end = min((e.line for e in part.entries if e.line > entry.line), default=None)
+    found = [f for f in lint(part, parts[n + 1 :]) if entry.line <= f.line and (end is None or f.line < end)]
+    shadows = [s.lower for s in layers.shadows(parts[n:]) if s.upper is entry]
+    hidden_by = [s.upper for s in layers.shadows(parts[: n + 1]) if s.lower is entry]
+    return EntryCheck(entry, found, shadows, hidden_by)

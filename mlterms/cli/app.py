@@ -30,6 +30,8 @@ COMMANDS = {
     "demo": "mlterms.cli.demo",
     "quiz": "mlterms.cli.quiz",
     "export": "mlterms.cli.export",
+    "add": "mlterms.cli.notes",
+    "edit": "mlterms.cli.notes",
 }
 
 GLOSSARY_HELP = (
