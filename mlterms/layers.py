@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from mlterms.glossary import Entry, Glossary, bundled_path, load
@@ -29,22 +28,32 @@ BUNDLED = "bundled"  # the name of the shipped glossary in -g and $MLTERMS_GLOSS
 ENV = "MLTERMS_GLOSSARY"
 
 
-@dataclass(frozen=True)
 class Layer:
-    path: str  # as the user named it ('notes.md'), or the full path of a default file
-    bundled: bool = False  # the shipped glossary: read only, never written
+    """One layer: a file. (Plain classes here, not dataclasses: this module is on define's path,
+    and each dataclass costs about a millisecond to create at import.)"""
+
+    __slots__ = ("path", "bundled")
+
+    def __init__(self, path: str, bundled: bool = False):
+        self.path = path  # as the user named it ('notes.md'), or the full path of a default file
+        self.bundled = bundled  # the shipped glossary: read only, never written
+
+    def __repr__(self) -> str:
+        return f"Layer({self.path!r}, bundled={self.bundled})"
 
 
-@dataclass(frozen=True)
 class Layers:
     """The layers in use, top first, and whether the user named them (-g or $MLTERMS_GLOSSARY)."""
 
-    files: tuple[Layer, ...]
-    named: bool
+    __slots__ = ("files", "named")
+
+    def __init__(self, files: tuple[Layer, ...], named: bool):
+        self.files = files
+        self.named = named
 
     def writable(self) -> Path | None:
         """The file that `add` and `edit` write: the first named file layer, else the default
-        personal file (which need not exist yet). None when only `bundled` is named."""
+        personal file (which need not exist yet). None when only the bundled glossary is named."""
         if not self.named:
             return personal_file()
         return next((Path(layer.path) for layer in self.files if not layer.bundled), None)
@@ -66,10 +75,12 @@ def split_env(value: str | None) -> list[str]:
 
 
 def layer(name: str) -> Layer:
-    """'bundled' is the shipped glossary; anything else is a file ('~' expanded)."""
+    """'bundled' is the shipped glossary; anything else is a file ('~' expanded), which may be the
+    shipped glossary too, by another path (then it is read only all the same)."""
     if name == BUNDLED:
         return Layer(str(bundled_path()), bundled=True)
-    return Layer(os.path.expanduser(name))
+    path = os.path.expanduser(name)
+    return Layer(path, bundled=os.path.realpath(path) == str(bundled_path()))
 
 
 def chosen(flags: Sequence[str], env: str | None) -> Layers:
@@ -102,13 +113,15 @@ def read(layers: Layers) -> list[Glossary]:
     return [read_layer(layer) for layer in layers.files]
 
 
-@dataclass(frozen=True)
 class Shadow:
     """An entry of a lower layer hidden by one of a higher layer that shares a name with it."""
 
-    upper: Entry
-    lower: Entry
-    name: str  # the name they share, as the lower entry writes it
+    __slots__ = ("upper", "lower", "name")
+
+    def __init__(self, upper: Entry, lower: Entry, name: str):
+        self.upper = upper
+        self.lower = lower
+        self.name = name  # the name they share, as the lower entry writes it
 
 
 def shadows(parts: Sequence[Glossary]) -> list[Shadow]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mlterms import glossary as glossary_module
 from mlterms import layers
 from mlterms.cli import app
 from mlterms.glossary import GlossaryError, bundled_path, parse
@@ -88,6 +89,8 @@ def test_the_writable_layer(mine):
     assert layers.chosen([], None).writable() == personal_file()  # need not exist yet
     assert layers.chosen(["bundled", str(mine)], None).writable() == mine
     assert layers.chosen(["bundled"], None).writable() is None
+    shipped = str(Path(glossary_module.__file__).parent / "data" / "." / "glossary.md")  # another path
+    assert layers.chosen([shipped], None).writable() is None
 
 
 # ----------------------------------------------------------------------------- merging
