@@ -75,6 +75,12 @@ class Glossary:
     path: str = "<text>"
     stray: list[tuple[int, str]] = field(default_factory=list)  # (line, text) that belong to no entry
     unspaced: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of '###what is x'
+    hides: dict[str, list[str]] = field(default_factory=dict)  # term -> lower layers' terms it shadows
+
+    def demo_names(self, entry: Entry) -> list[str]:
+        """The names a demo of the entry may have: its own, then those of the entries it shadows
+        (your 'layer norm' over the bundled 'layer normalization' keeps that demo)."""
+        return [*entry.names, *self.hides.get(entry.term, [])]
 
     @cached_property
     def index(self) -> dict[str, list[Entry]]:

@@ -160,5 +160,9 @@ def _merged(parts: Sequence[Glossary]) -> tuple[Glossary, list[Shadow]]:
                 index.setdefault(k, []).extend(visible)
                 claimed.setdefault(k, visible[0])
     merged = Glossary(entries=kept, path=parts[0].path if parts else "<none>")
+    for shadow in hidden:
+        hides = merged.hides.setdefault(shadow.upper.term, [])
+        if shadow.lower.term not in hides:
+            hides.append(shadow.lower.term)
     merged.__dict__["index"] = index  # Glossary.index is a cached_property: this is its value
     return merged, hidden

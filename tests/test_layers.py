@@ -270,3 +270,17 @@ def test_show_paths_lists_the_layers_the_state_and_the_cache(runner, mine, perso
 def test_no_command_is_still_a_usage_error(runner):
     result = runner.invoke(app, ["--color", "never"])
     assert result.exit_code == 2 and "Missing command" in result.stderr
+
+
+def test_an_entry_keeps_the_demo_of_the_entry_it_shadows(runner, personal):
+    from mlterms.cli.demo import pick_demos
+    from mlterms.render import Output
+
+    personal.write_text("### what is layer norm\n- aka: ln\n- my words\n")
+    data = json.loads(runner.invoke(app, ["define", "ln", "--json"]).stdout)
+    assert data["term"] == "layer norm" and data["demo"] == "mlterms demo layer norm"
+    merged = layers.merge(layers.read(layers.chosen([], None)))
+    assert merged.hides == {"layer norm": ["layer normalization"]}
+    assert pick_demos(Output(), merged, ["ln"]) == (["layer normalization"], 0)
+    order = runner.invoke(app, ["path", "ln", "--json"]).stdout
+    assert json.loads(order)[-1]["demo"] is True

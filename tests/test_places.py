@@ -47,3 +47,21 @@ def test_on_linux_the_data_dir_needs_no_platformdirs(monkeypatch):
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     monkeypatch.setitem(sys.modules, "platformdirs", None)  # importing it would now fail
     assert places.home() == Path("/home/ada/.local/share/mlterms")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the quick rule is for Linux")
+def test_define_with_a_personal_file_never_imports_platformdirs(tmp_path):
+    import os
+    import subprocess
+
+    notes = tmp_path / "share" / "mlterms" / "glossary.md"
+    notes.parent.mkdir(parents=True)
+    notes.write_text("### what is zorb\n- mine\n")
+    probe = (
+        "import sys\nsys.argv = ['mlterms', 'define', 'zorb']\nfrom mlterms.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\nprint('platformdirs' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MLTERMS_HOME"}
+    env |= {"HOME": str(tmp_path / "home"), "XDG_DATA_HOME": str(tmp_path / "share")}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
+    assert done.stdout.splitlines() == ["zorb", "- mine", "False"], done.stderr

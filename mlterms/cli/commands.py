@@ -161,7 +161,12 @@ def path(
     for t in order:
         card = progress.get(key(t))
         steps.append(
-            Step(t, key(t) in demos, card is not None and card.due > now, found.builds_on.get(t, []))
+            Step(
+                t,
+                any(key(n) in demos for n in [t, *glossary.hides.get(t, [])]),
+                card is not None and card.due > now,
+                found.builds_on.get(t, []),
+            )
         )
     reading_order(out, steps)
     raise typer.Exit(FOUND)

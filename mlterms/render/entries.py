@@ -18,6 +18,12 @@ DEMO_HINT = "demo: mlterms demo "  # the same words on a terminal and in a pipe
 PANEL_FRAME = 4  # a panel's borders and padding, left and right
 
 
+def has_demo(glossary: Glossary, entry: Entry, demos: set[str]) -> bool:
+    """Has the entry a demo (`demos` holds their names.key), by its term or an entry it shadows?
+    `mlterms demo TERM` then runs it."""
+    return key(entry.term) in demos or any(key(t) in demos for t in glossary.hides.get(entry.term, ()))
+
+
 def entry_data(entry: Entry, glossary: Glossary, demo: bool, used_by: list[str] | None = None) -> dict:
     """An entry as JSON; `used_by` (backlinks) is there only where the command computes it (define)."""
     data = {
@@ -48,21 +54,23 @@ def define(
     `used_by` maps a term to the terms that link to it (links.Links.used_by).
     """
     if out.is_json:
-        data = [entry_data(e, glossary, key(e.term) in demos, used_by.get(e.term, [])) for e in entries]
+        data = [
+            entry_data(e, glossary, has_demo(glossary, e, demos), used_by.get(e.term, [])) for e in entries
+        ]
         out.json(data if many else data[0])
         return
     width = out.wrap_width()
     for i, entry in enumerate(entries):
         backlinks = used_by.get(entry.term, [])
         if out.rich:
-            panel, below = entry_panel(entry, key(entry.term) in demos, out.width, backlinks)
+            panel, below = entry_panel(entry, has_demo(glossary, entry, demos), out.width, backlinks)
             out.print(panel)
             for line in below:
                 out.unbroken(line)  # a URL wider than the terminal stays one line
         else:
             if i:
                 out.line()
-            lines = entry_lines(entry, key(entry.term) in demos, backlinks)
+            lines = entry_lines(entry, has_demo(glossary, entry, demos), backlinks)
             out.line("\n".join(wrapped for line in lines for wrapped in wrap_plain(line, width)))
 
 
@@ -173,7 +181,7 @@ def aliases_border(aliases: list[str], width: int):
 
 def listing(out: Output, glossary: Glossary, demos: set[str]) -> None:
     if out.is_json:
-        out.json([entry_data(e, glossary, key(e.term) in demos) for e in glossary.entries])
+        out.json([entry_data(e, glossary, has_demo(glossary, e, demos)) for e in glossary.entries])
     elif out.rich:
         out.print(entries_table(glossary, demos, out.width))
     else:
@@ -210,7 +218,7 @@ def entries_table(glossary: Glossary, demos: set[str], width: int):
     for entry, first, mine in zip(glossary.entries, firsts, yours, strict=True):
         cells = [text(entry.term)] + ([text(first)] if preview >= MIN_PREVIEW else [])
         mark = ["✎" if mine else ""] if marked else []
-        table.add_row(*mark, *cells, "✓" if key(entry.term) in demos else "")
+        table.add_row(*mark, *cells, "✓" if has_demo(glossary, entry, demos) else "")
     return table
 
 

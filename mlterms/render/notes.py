@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mlterms.layers import shown
-from mlterms.names import key
 from mlterms.render import Output, clean, text
-from mlterms.render.entries import entry_data, findings
+from mlterms.render.entries import entry_data, findings, has_demo
 
 if TYPE_CHECKING:
     from mlterms.check import EntryCheck
@@ -32,7 +31,7 @@ def added(out: Output, glossary: Glossary, block: str, checked: EntryCheck, demo
     """`add`: the entry as written, where, what it shadows, and its findings."""
     entry = checked.entry
     if out.is_json:
-        data = entry_data(entry, glossary, key(entry.term) in demos)
+        data = entry_data(entry, glossary, has_demo(glossary, entry, demos))
         data["shadows"] = [
             {"term": e.term, "source": {"path": e.origin, "line": e.line}} for e in checked.shadows
         ]
