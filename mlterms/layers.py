@@ -80,7 +80,9 @@ def layer(name: str) -> Layer:
     if name == BUNDLED:
         return Layer(str(bundled_path()), bundled=True)
     path = os.path.expanduser(name)
-    return Layer(path, bundled=os.path.realpath(path) == str(bundled_path()))
+    if os.path.realpath(path) == str(bundled_path()):
+        return Layer(str(bundled_path()), bundled=True)  # one name for it, so that is_bundled knows it
+    return Layer(path)
 
 
 def chosen(flags: Sequence[str], env: str | None) -> Layers:

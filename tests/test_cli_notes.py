@@ -84,7 +84,9 @@ def test_add_json_says_what_and_where(runner):
     )
     assert data["source"] == {"path": str(personal_file()), "line": 3}
     assert data["shadows"] == [{"term": "dropout", "source": {"path": str(bundled_path()), "line": 51}}]
-    assert [f["kind"] for f in data["findings"]] == ["see-also"]
+    assert [(f["path"], f["line"], f["kind"], f["info"]) for f in data["findings"]] == [
+        (str(personal_file()), 5, "see-also", False)
+    ]
 
 
 def test_add_writes_the_first_file_layer_named(runner, tmp_path):

@@ -91,6 +91,7 @@ def test_the_writable_layer(mine):
     assert layers.chosen(["bundled"], None).writable() is None
     shipped = str(Path(glossary_module.__file__).parent / "data" / "." / "glossary.md")  # another path
     assert layers.chosen([shipped], None).writable() is None
+    assert paths(layers.chosen([shipped], None)) == [str(bundled_path())]
 
 
 # ----------------------------------------------------------------------------- merging

@@ -222,6 +222,11 @@ def entries_table(glossary: Glossary, demos: set[str], width: int):
     return table
 
 
+def finding_data(path: str, finding: Finding) -> dict:
+    """A finding as JSON: {"path", "line", "kind", "message", "info"}."""
+    return {"path": path, **finding.as_dict(), "info": finding.info}
+
+
 def findings(out: Output, checked: Sequence[tuple[str, list[Finding]]]) -> None:
     """Each checked file's findings, `path:line: kind: message`; JSON has every finding with its path.
 
@@ -232,9 +237,7 @@ def findings(out: Output, checked: Sequence[tuple[str, list[Finding]]]) -> None:
             {
                 "path": checked[0][0],
                 "layers": [path for path, _ in checked],
-                "findings": [
-                    {"path": path, **f.as_dict(), "info": f.info} for path, found in checked for f in found
-                ],
+                "findings": [finding_data(path, f) for path, found in checked for f in found],
             }
         )
         return

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from mlterms.layers import shown
 from mlterms.render import Output, clean, text
-from mlterms.render.entries import entry_data, findings, has_demo
+from mlterms.render.entries import entry_data, finding_data, findings, has_demo
 
 if TYPE_CHECKING:
     from mlterms.check import EntryCheck
@@ -38,7 +38,7 @@ def added(out: Output, glossary: Glossary, block: str, checked: EntryCheck, demo
         data["hidden_by"] = [
             {"term": e.term, "source": {"path": e.origin, "line": e.line}} for e in checked.hidden_by
         ]
-        data["findings"] = [f.as_dict() for f in checked.findings if not f.info]
+        data["findings"] = [finding_data(entry.origin, f) for f in checked.findings if not f.info]
         out.json(data)
         return
     say(out, [f"Added '{entry.term}' to {entry.origin}:{entry.line}:"], "green")
