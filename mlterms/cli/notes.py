@@ -22,7 +22,9 @@ from mlterms.cli.common import (
     state,
 )
 from mlterms.editor import EditorError
-from mlterms.notes import AlreadyThere, BadEntry, Draft, NotesError
+from mlterms.glossary import Entry
+from mlterms.notes import AlreadyThere, BadEntry, Draft, NotesError, Written
+from mlterms.render import Output
 
 
 def stdin_is_terminal() -> bool:
@@ -48,7 +50,7 @@ def writable(chosen: State) -> tuple[Path, bool]:
     return target, not found.named
 
 
-def failed(out, e: Exception) -> typer.Exit:
+def failed(out: Output, e: Exception) -> typer.Exit:
     """The exit for a refusal: 1 for a name already there, 2 for bad usage or an error."""
     out.error(str(e))
     return typer.Exit(NOT_FOUND if isinstance(e, AlreadyThere) else ERROR)
@@ -100,7 +102,7 @@ def add(
         else:
             block = notes.from_lines(sys.stdin.read().splitlines(), draft).markdown()
         if block is None:
-            out.error("nothing added: the template has no definition")
+            out.error("nothing added: no definition was written")
             raise typer.Exit(NOT_FOUND)
         written = notes.append(target, block, create=create)
     except (NotesError, EditorError) as e:
@@ -118,15 +120,15 @@ def from_editor(draft: Draft) -> str | None:
     return None if edited == text else notes.from_template(edited)
 
 
-def report(ctx: typer.Context, out, path: str, line: int, term: str, block: str) -> None:
+def report(ctx: typer.Context, out: Output, path: str, line: int, term: str, block: str) -> None:
     """What `add` wrote, read back from the layers as they are now."""
     from mlterms.check import check_entry
     from mlterms.render import notes as draw
 
     fresh = State(state(ctx).glossaries, state(ctx).color)  # the personal file may be new
     checked = check_entry(fresh.parts(), path, line, term)
-    if checked is None:  # not a layer in use (never: add writes a layer), but say where it went
-        out.error(f"added '{term}' to {path}:{line}")
+    if checked is None:  # add writes a layer in use, so this does not happen; but say where it went
+        draw.say(out, [f"Added '{term}' to {path}:{line}."])
         return
     draw.added(out, fresh.glossary(empty_ok=True), block, checked, demo_keys())
 
@@ -187,7 +189,9 @@ def edit(
     raise typer.Exit(after_edit(ctx, out, entry, copied, path, line, status))
 
 
-def after_edit(ctx: typer.Context, out, entry, copied, path: Path, line: int, status: int) -> int:
+def after_edit(
+    ctx: typer.Context, out: Output, entry: Entry, copied: Written | None, path: Path, line: int, status: int
+) -> int:
     """Report the edit: take back a copy left unchanged, say a failed editor, print the findings."""
     from mlterms import notes
     from mlterms.check import check_entry
