@@ -67,6 +67,7 @@ class Entry:
         "builds_on_lines",
         "source_lines",
         "empty_fields",  # ((line, 'aka'), ...): a field with nothing after ':'
+        "origin",  # the file it was read from, set by layers.read_layer ('' for parsed text)
     )
 
     def __init__(
@@ -85,8 +86,10 @@ class Entry:
         builds_on_lines: list[int] | None = None,
         source_lines: list[int] | None = None,
         empty_fields: tuple[tuple[int, str], ...] = (),
+        origin: str = "",
     ):
         self.term, self.line, self.article, self.empty_fields = term, line, article, empty_fields
+        self.origin = origin
         self.aliases = [] if aliases is None else aliases
         self.definition = [] if definition is None else definition
         self.see_also = [] if see_also is None else see_also
@@ -117,7 +120,9 @@ class Entry:
 
 
 class Glossary:
-    """The entries of a glossary file in order, and the lines that belong to none (for check)."""
+    """The entries of a glossary file in order, and the lines that belong to none (for check).
+
+    A glossary merged from layers (layers.merge) also knows which lower entries each entry hides."""
 
     def __init__(
         self,
@@ -125,29 +130,28 @@ class Glossary:
         path: str = "<text>",
         stray: list[tuple[int, str]] | None = None,  # (line, text) that belong to no entry
         unspaced: list[tuple[int, str]] | None = None,  # (line, text) of '###what is x'
+        hides: dict[str, list[str]] | None = None,  # term -> lower layers' terms it shadows
     ):
         self.entries, self.path = entries, path
         self.stray = [] if stray is None else stray
         self.unspaced = [] if unspaced is None else unspaced
+        self.hides = {} if hides is None else hides
+
+    def _values(self) -> tuple:
+        return (self.entries, self.path, self.stray, self.unspaced, self.hides)
 
     def __eq__(self, other: object) -> bool:
-        if type(other) is not Glossary:
-            return NotImplemented
-        mine, theirs = (
-            (self.entries, self.path, self.stray, self.unspaced),
-            (
-                other.entries,
-                other.path,
-                other.stray,
-                other.unspaced,
-            ),
-        )
-        return mine == theirs
+        return self._values() == other._values() if type(other) is Glossary else NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"Glossary({len(self.entries)} entries, path={self.path!r})"
+
+    def demo_names(self, entry: Entry) -> list[str]:
+        """The names a demo of the entry may have: its own, then those of the entries it shadows
+        (your 'layer norm' over the bundled 'layer normalization' keeps that demo)."""
+        return [*entry.names, *self.hides.get(entry.term, [])]
 
     @cached_property
     def index(self) -> dict[str, list[Entry]]:

@@ -209,7 +209,9 @@ def test_check_json(runner, tmp_path):
     assert [(f["line"], f["kind"]) for f in data["findings"]] == [
         (1, "empty"), (2, "duplicate"), (4, "see-also"), (5, "field"),
     ]  # fmt: skip
-    assert data["findings"][0] == Finding(1, "empty", "'x' has no definition").as_dict()
+    expected = Finding(1, "empty", "'x' has no definition").as_dict()
+    assert data["findings"][0] == {"path": str(path), **expected, "info": False}
+    assert data["layers"] == [str(path)]
 
 
 def test_check_an_empty_file_exits_1(runner, tmp_path):

@@ -6,6 +6,7 @@ import json
 
 from mlterms import __version__
 from mlterms.cli import app
+from mlterms.cli.app import COMMANDS
 
 
 def test_version(runner):
@@ -14,7 +15,7 @@ def test_version(runner):
 
 
 def test_every_command_has_help_with_an_example(runner):
-    for command in ("define", "list", "search", "path", "check", "demo", "quiz"):
+    for command in COMMANDS:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, command
         assert "Example" in result.output, command

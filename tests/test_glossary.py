@@ -417,12 +417,11 @@ def test_entries_are_equal_only_when_every_field_is():
     )
     for name in Entry.FIELDS:
         value = getattr(base, name)
-        changed = (
-            value + 1
-            if isinstance(value, int)
-            else [*value, value[0]]
-            if isinstance(value, list)
-            else value + value
-        )
+        if isinstance(value, int):
+            changed: object = value + 1
+        elif isinstance(value, (list, tuple)):
+            changed = type(value)([*value, value[0]])
+        else:
+            changed = value + "x"
         other = Entry(**{n: getattr(base, n) for n in Entry.FIELDS} | {name: changed})
         assert other != base and name in repr(other), name

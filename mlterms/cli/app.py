@@ -10,6 +10,7 @@ from __future__ import annotations
 from difflib import get_close_matches
 from enum import Enum
 from importlib import import_module
+from pathlib import Path
 
 import typer
 from typer import _click
@@ -29,9 +30,14 @@ COMMANDS = {
     "demo": "mlterms.cli.demo",
     "quiz": "mlterms.cli.quiz",
     "export": "mlterms.cli.export",
+    "add": "mlterms.cli.notes",
+    "edit": "mlterms.cli.notes",
 }
 
-GLOSSARY_HELP = "Glossary markdown file to use instead of the bundled one."
+GLOSSARY_HELP = (
+    "A glossary markdown file to use, 'bundled' for the shipped one; repeat it to layer files, "
+    "the first on top."
+)
 COLOR_HELP = "Colour and formatting: auto, always or never."
 
 
@@ -41,9 +47,9 @@ class Color(str, Enum):
     never = "never"
 
 
-def set_glossary(ctx: _click.Context, _param, value: str | None) -> None:
-    if value is not None:
-        state(ctx).glossary_path = value
+def set_glossary(ctx: _click.Context, _param, value: tuple[str, ...] | None) -> None:
+    if value:
+        state(ctx).glossaries += value
 
 
 def set_color(ctx: _click.Context, _param, value: str | None) -> None:
@@ -57,6 +63,7 @@ def global_options() -> list[_click.Parameter]:
         TyperOption(
             param_decls=["glossary", "--glossary", "-g"],
             metavar="PATH",
+            multiple=True,
             expose_value=False,
             callback=set_glossary,
             help=GLOSSARY_HELP,
@@ -126,16 +133,43 @@ def show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def options(
     ctx: typer.Context,
-    glossary: str | None = typer.Option(
-        None, "--glossary", "-g", envvar="MLTERMS_GLOSSARY", metavar="PATH", help=GLOSSARY_HELP
-    ),
+    glossary: list[str] | None = typer.Option(None, "--glossary", "-g", metavar="PATH", help=GLOSSARY_HELP),
     color: Color = typer.Option(Color.auto, "--color", help=COLOR_HELP),
+    show_paths: bool = typer.Option(
+        False, "--show-paths", help="Show the glossary layers in use, the state file and the cache, and exit."
+    ),
     version: bool = typer.Option(
         False, "--version", "-V", callback=show_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
     """Look up, search, run and practise machine-learning concepts from a markdown glossary."""
-    ctx.obj = State(glossary_path=glossary, color=color.value)
+    ctx.obj = State(glossary or (), color=color.value)
+    if show_paths:
+        for line in paths_shown(ctx.obj):
+            typer.echo(line)
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        ctx.fail("Missing command.")
+
+
+def paths_shown(chosen: State) -> list[str]:
+    """The lines of --show-paths: each layer top first, where `add` writes, the state and the cache."""
+    from mlterms.places import state_file
+    from mlterms.search.index import cache_dir
+
+    found = chosen.layers()
+    target = found.writable()
+    lines = []
+    for layer in found.files:
+        note = "bundled, read only" if layer.bundled else ""
+        if target is not None and not layer.bundled and Path(layer.path) == target:
+            note = "yours: add and edit write here"
+        lines.append(f"glossary  {layer.path}" + (f"  ({note})" if note else ""))
+    if target is not None and all(Path(layer.path) != target for layer in found.files):
+        lines.append(f"glossary  {target}  (yours, not created yet: mlterms add creates it)")
+    lines.append(f"state     {state_file()}")
+    lines.append(f"cache     {cache_dir()}")
+    return lines

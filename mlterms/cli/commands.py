@@ -1,5 +1,7 @@
 """The glossary commands: define, list, search, path, check."""
 
+import os
+
 import typer
 
 from mlterms import links
@@ -18,7 +20,7 @@ from mlterms.cli.common import (
     state,
     with_entries,
 )
-from mlterms.glossary import load
+from mlterms.glossary import Glossary, load
 from mlterms.lookup import find
 from mlterms.names import key
 from mlterms.render import entries as draw
@@ -99,11 +101,11 @@ def search(
       mlterms search normalizing --limit 3
     """
     from mlterms.render.search import hits as draw_hits
-    from mlterms.search import search_file
+    from mlterms.search import search_layers
 
     # From the file's bytes: a warm index cache then answers without parsing the glossary at all.
     words = " ".join(query)
-    found = search_file(state(ctx).path(), words, limit=limit)
+    found = search_layers([layer.path for layer in state(ctx).layers().files], words, limit=limit)
     if not found:
         state(ctx).glossary()  # no hit in a glossary with no entries says so
     out = state(ctx).output(as_json)
@@ -158,7 +160,12 @@ def path(
     for t in order:
         card = progress.get(key(t))
         steps.append(
-            Step(t, key(t) in demos, card is not None and card.due > now, found.builds_on.get(t, []))
+            Step(
+                t,
+                any(key(n) in demos for n in [t, *glossary.hides.get(t, [])]),
+                card is not None and card.due > now,
+                found.builds_on.get(t, []),
+            )
         )
     reading_order(out, steps)
     raise typer.Exit(FOUND)
@@ -169,13 +176,16 @@ def path(
 def check(
     ctx: typer.Context,
     path: str | None = typer.Argument(
-        None, metavar="[PATH]", help="Glossary file (default: the one in use)."
+        None, metavar="[PATH]", help="Glossary file (default: every layer in use)."
     ),
     as_json: bool = JSON,
 ) -> None:
     """Lint a glossary: empty entries, duplicates, see-also to missing terms, stray lines.
 
-    Prints one 'path:line: kind: message' per finding; exits 1 if there are any, 0 if clean.
+    Without PATH, checks every layer in use, each over the layers below it (a see-also
+    may point into a lower layer). Prints one 'path:line: kind: message' per finding;
+    exits 1 if there are any, 0 if clean. An entry that shadows a lower layer's entry
+    is reported as information ('shadows'), which does not change the exit code.
 
     Examples:
 
@@ -183,9 +193,26 @@ def check(
       mlterms check ~/notes/glossary.md
       mlterms check --json | jq '.findings | length'
     """
-    from mlterms.check import lint
+    from mlterms.check import lint, lint_layers
 
-    glossary = with_entries(load(path)) if path else state(ctx).glossary()
-    found = lint(glossary)
-    draw.findings(state(ctx).output(as_json), glossary.path, found)
-    raise typer.Exit(NOT_FOUND if found else FOUND)
+    parts = checked_layers(ctx, path)
+    found = [(parts[0], lint(parts[0], parts[1:]))] if path else lint_layers(parts)
+    draw.findings(state(ctx).output(as_json), [(part.path, fs) for part, fs in found])
+    failed = any(not f.info for _, fs in found for f in fs)
+    raise typer.Exit(NOT_FOUND if failed else FOUND)
+
+
+def checked_layers(ctx: typer.Context, path: str | None) -> list[Glossary]:
+    """What `check` reads: every layer in use; or the file PATH, over the layers below it when
+    it is one of them, else alone."""
+    if not path:
+        state(ctx).glossary()  # no entries in any layer: NoEntries
+        return state(ctx).parts()
+    files = state(ctx).layers().files
+    real = os.path.realpath(path)
+    at = next((n for n, layer in enumerate(files) if os.path.realpath(layer.path) == real), None)
+    if at is None:
+        return [with_entries(load(path))]
+    parts = state(ctx).parts()[at:]
+    with_entries(parts[0])
+    return parts

@@ -10,11 +10,14 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from collections.abc import Sequence
 
 import typer
 from typer import _click
 
-from mlterms.glossary import Glossary, GlossaryError, bundled_path, load
+from mlterms import layers
+from mlterms.glossary import Glossary, GlossaryError
+from mlterms.layers import Layers
 from mlterms.names import key
 from mlterms.render import Output, choose_mode
 
@@ -43,21 +46,34 @@ def with_entries(glossary: Glossary) -> Glossary:
 
 
 class State:
-    """What the global options chose; the glossary is read once, on first use."""
+    """What the global options chose; the glossary is read once, on first use.
 
-    def __init__(self, glossary_path: str | None = None, color: str = "auto"):
-        self.glossary_path = glossary_path
+    `glossaries` are the -g values in order (before and after the command); with none,
+    $MLTERMS_GLOSSARY or the default layers are used (layers.chosen).
+    """
+
+    def __init__(self, glossaries: Sequence[str] = (), color: str = "auto"):
+        self.glossaries = list(glossaries)
         self.color = color
+        self._parts: list[Glossary] | None = None
         self._glossary: Glossary | None = None
 
-    def path(self) -> str:
-        return str(self.glossary_path or bundled_path())
+    def layers(self) -> Layers:
+        return layers.chosen(self.glossaries, os.environ.get(layers.ENV))
+
+    def parts(self) -> list[Glossary]:
+        """Each layer's own glossary, top first (a GlossaryError names a layer that can't be read)."""
+        if self._parts is None:
+            self._parts = layers.read(self.layers())
+        return self._parts
 
     def glossary(self, empty_ok: bool = False) -> Glossary:
-        """The glossary in use; one with no entries stops the command unless `empty_ok`."""
+        """The merged glossary in use; one with no entries stops the command unless `empty_ok`."""
         if self._glossary is None:
-            self._glossary = load(self.path())
-        return self._glossary if empty_ok else with_entries(self._glossary)
+            self._glossary = layers.merge(self.parts())
+        if not empty_ok and not self._glossary.entries:
+            raise NoEntries(", ".join(part.path for part in self.parts()))
+        return self._glossary
 
     def output(self, as_json: bool = False) -> Output:
         return Output(choose_mode(as_json, self.color))
@@ -69,9 +85,8 @@ def state(ctx: _click.Context) -> State:
     root = ctx.find_root()
     if not isinstance(root.obj, State):
         params = root.params or {}
-        glossary = params.get("glossary") or os.environ.get("MLTERMS_GLOSSARY") or None
         color = params.get("color")
-        root.obj = State(glossary_path=glossary, color=getattr(color, "value", color) or "auto")
+        root.obj = State(params.get("glossary") or (), color=getattr(color, "value", color) or "auto")
     return root.obj
 
 

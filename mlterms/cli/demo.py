@@ -137,7 +137,7 @@ def pick_demos(out: Output, glossary: Glossary, words: list[str]) -> tuple[list[
     demos = {key(name): name for name in names()}
     picked, found = [], FOUND
     for asked in find(glossary, words, extra=names()):
-        name = demo_of(asked, demos)
+        name = demo_of(asked, demos, glossary)
         if name and name not in picked:
             picked.append(name)
         elif not name:
@@ -146,9 +146,10 @@ def pick_demos(out: Output, glossary: Glossary, words: list[str]) -> tuple[list[
     return picked, found
 
 
-def demo_of(asked: Asked, demos: dict[str, str]) -> str | None:
-    """The demo of what was asked: by an entry's term or one of its aliases, or a demo's own name."""
-    names = asked.entry.names if asked.entry else [asked.name] if asked.name else []
+def demo_of(asked: Asked, demos: dict[str, str], glossary: Glossary) -> str | None:
+    """The demo of what was asked: by an entry's term or one of its aliases (or those of the
+    entries it shadows), or a demo's own name."""
+    names = glossary.demo_names(asked.entry) if asked.entry else [asked.name] if asked.name else []
     return next((demos[key(n)] for n in names if key(n) in demos), None)
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from fsrs import Rating, ReviewLog
 
-from mlterms.quiz.state import Progress, write_atomic
+from mlterms.files import write_atomic
+from mlterms.quiz.state import Progress
 from mlterms.quiz.stored import Record, Review, new_card
 
 COLUMNS = ["card_id", "review_time", "review_rating", "review_state", "review_duration"]

@@ -1,6 +1,6 @@
 """The quiz's memory: one FSRS card per glossary term, kept in a JSON file that is never lost.
 
-The file is `state.json` in the platform user data dir (platformdirs), or in `$MLTERMS_HOME`.
+The file is `state.json` in the platform user data dir, or in `$MLTERMS_HOME` (places.py).
 Its format (JSON, one card per line, versioned) is in `stored.py`.
 
 A card's id is `names.key(term)` ('Batch-Norm' and 'batch norm' are one card), so editing a
@@ -21,17 +21,15 @@ process that died mid-save: the save removes it.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 from fsrs import Card, Rating, Scheduler
 from fsrs.scheduler import DEFAULT_PARAMETERS
-from platformdirs import user_data_dir
 
+from mlterms.files import locked, remove_stale_temps, write_atomic
+from mlterms.places import state_file
 from mlterms.quiz.stored import (  # noqa: F401  (the file format, re-exported for callers of the store)
     FORMAT,
     VERSION,
@@ -49,16 +47,7 @@ from mlterms.quiz.stored import (  # noqa: F401  (the file format, re-exported f
     reason,
 )
 
-FILENAME = "state.json"
 DEFAULT_RETENTION = 0.9  # py-fsrs' default desired retention
-
-
-def home() -> Path:
-    """Where mlterms keeps its data: $MLTERMS_HOME, else the platform user data dir."""
-    override = os.environ.get("MLTERMS_HOME")
-    if override:
-        return Path(override).expanduser()
-    return Path(user_data_dir("mlterms", appauthor=False))
 
 
 def stamp(now: datetime) -> str:
@@ -83,66 +72,6 @@ def read_state(path: Path) -> Stored:
 def read_cards(path: Path) -> dict[str, Record]:
     """The cards in the file (see read_state)."""
     return read_state(path).cards
-
-
-def temp_prefix(path: Path) -> str:
-    return f".{path.name}."
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` so that a crash leaves either the old or the new file, whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    sync_dir(path.parent)
-
-
-def remove_stale_temps(path: Path) -> list[Path]:
-    """Remove the temp files of saves that died before their rename. Call only under the lock:
-    then no save is running, and every `.state.json.*.tmp` is stale. Returns what was removed."""
-    removed = []
-    with contextlib.suppress(OSError):
-        for stale in path.parent.glob(f"{temp_prefix(path)}*.tmp"):
-            with contextlib.suppress(OSError):
-                stale.unlink()
-                removed.append(stale)
-    return removed
-
-
-def sync_dir(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); harmless where directories can't be opened."""
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-@contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `<path>.lock` (POSIX flock; no lock where unavailable)."""
-    try:
-        import fcntl  # POSIX only
-    except ImportError:  # Windows: saves are still atomic, just not serialized
-        yield
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def move_aside(path: Path, label: str, now: datetime) -> Path:
@@ -176,7 +105,7 @@ class Progress:
         """Read the state file, changing nothing on disk. A corrupt file gives no cards and sets
         `corrupt`; a file that cannot be read is a ProgressError. With `persist` False nothing
         is ever written, not even a lock file."""
-        progress = cls(Path(path) if path else home() / FILENAME, fuzz=fuzz, persist=persist)
+        progress = cls(Path(path) if path else state_file(), fuzz=fuzz, persist=persist)
         try:
             stored = read_state(progress.path)
             progress.cards, progress.parameters, progress.retention = (

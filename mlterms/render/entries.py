@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mlterms.glossary import Entry, Glossary
+from mlterms.layers import is_bundled
 from mlterms.names import key
 from mlterms.render import Output, bullet_grid, clean, joined, text, urls, wrap_plain
 
@@ -15,6 +16,12 @@ if TYPE_CHECKING:
 NO_DEFINITION = "(no definition yet)"
 DEMO_HINT = "demo: mlterms demo "  # the same words on a terminal and in a pipe
 PANEL_FRAME = 4  # a panel's borders and padding, left and right
+
+
+def has_demo(glossary: Glossary, entry: Entry, demos: set[str]) -> bool:
+    """Has the entry a demo (`demos` holds their names.key), by its term or an entry it shadows?
+    `mlterms demo TERM` then runs it."""
+    return key(entry.term) in demos or any(key(t) in demos for t in glossary.hides.get(entry.term, ()))
 
 
 def entry_data(entry: Entry, glossary: Glossary, demo: bool, used_by: list[str] | None = None) -> dict:
@@ -27,7 +34,7 @@ def entry_data(entry: Entry, glossary: Glossary, demo: bool, used_by: list[str] 
         "builds_on": entry.builds_on,
         "sources": entry.sources,
         "demo": f"mlterms demo {entry.term}" if demo else None,
-        "source": {"path": glossary.path, "line": entry.line},
+        "source": {"path": entry.origin or glossary.path, "line": entry.line},
     }
     if used_by is not None:
         data["used_by"] = used_by
@@ -47,21 +54,23 @@ def define(
     `used_by` maps a term to the terms that link to it (links.Links.used_by).
     """
     if out.is_json:
-        data = [entry_data(e, glossary, key(e.term) in demos, used_by.get(e.term, [])) for e in entries]
+        data = [
+            entry_data(e, glossary, has_demo(glossary, e, demos), used_by.get(e.term, [])) for e in entries
+        ]
         out.json(data if many else data[0])
         return
     width = out.wrap_width()
     for i, entry in enumerate(entries):
         backlinks = used_by.get(entry.term, [])
         if out.rich:
-            panel, below = entry_panel(entry, key(entry.term) in demos, out.width, backlinks)
+            panel, below = entry_panel(entry, has_demo(glossary, entry, demos), out.width, backlinks)
             out.print(panel)
             for line in below:
                 out.unbroken(line)  # a URL wider than the terminal stays one line
         else:
             if i:
                 out.line()
-            lines = entry_lines(entry, key(entry.term) in demos, backlinks)
+            lines = entry_lines(entry, has_demo(glossary, entry, demos), backlinks)
             out.line("\n".join(wrapped for line in lines for wrapped in wrap_plain(line, width)))
 
 
@@ -82,6 +91,24 @@ def entry_lines(entry: Entry, demo: bool, used_by: Sequence[str] = ()) -> list[s
     if demo:
         lines.append(DEMO_HINT + clean(entry.term))
     return lines
+
+
+def origin_line(entry: Entry) -> str:
+    """Where the entry comes from, for the panel's footer: 'bundled:51', '~/notes/ml.md:12'."""
+    if not entry.origin:
+        return ""
+    where = "bundled" if is_bundled(entry.origin) else home_relative(entry.origin)
+    return f"{where}:{entry.line}"
+
+
+def home_relative(path: str) -> str:
+    """'/home/ada/notes/ml.md' -> '~/notes/ml.md': shorter, and still a path a shell reads."""
+    import os
+
+    home = os.path.expanduser("~")
+    if home not in ("~", "/") and path.startswith(home + os.sep):
+        return "~" + path[len(home) :]
+    return path
 
 
 def entry_panel(entry: Entry, demo: bool, width: int, used_by: Sequence[str] = ()):
@@ -109,6 +136,8 @@ def entry_panel(entry: Entry, demo: bool, width: int, used_by: Sequence[str] = (
             below.append(("source: ", source))
     if demo:
         parts.append(text(DEMO_HINT + entry.term, "green"))
+    if origin_line(entry):
+        parts.append(text(origin_line(entry), "dim italic"))
     title = text(entry.term, "bold")
     panel = Panel(Group(*parts), title=title, title_align="left", subtitle=subtitle, subtitle_align="right")
     return panel, [line for label, url in dict.fromkeys(below) for line in link_lines(label, url, width)]
@@ -152,7 +181,7 @@ def aliases_border(aliases: list[str], width: int):
 
 def listing(out: Output, glossary: Glossary, demos: set[str]) -> None:
     if out.is_json:
-        out.json([entry_data(e, glossary, key(e.term) in demos) for e in glossary.entries])
+        out.json([entry_data(e, glossary, has_demo(glossary, e, demos)) for e in glossary.entries])
     elif out.rich:
         out.print(entries_table(glossary, demos, out.width))
     else:
@@ -166,34 +195,58 @@ MIN_PREVIEW = 12  # narrower than this, the definition column is left out
 
 def entries_table(glossary: Glossary, demos: set[str], width: int):
     """Every term whole (wrapped at words if it must), the demo column, and a preview of the
-    definition in the space left."""
+    definition in the space left. Over the bundled glossary, your own entries are marked ✎."""
     from rich.table import Table
 
     firsts = [e.definition[0] if e.definition else NO_DEFINITION for e in glossary.entries]
+    yours = [bool(e.origin) and not is_bundled(e.origin) for e in glossary.entries]
+    marked = any(yours) and not all(yours)  # your notes over the bundled glossary
+    frame = LIST_FRAME + (4 if marked else 0)  # the mark column: its line, its spaces and ✎
     longest = max((len(clean(e.term)) for e in glossary.entries), default=4)
-    term_width = max(4, min(longest, width - LIST_FRAME - 4))
-    preview = min(max((len(clean(f)) for f in firsts), default=0), width - LIST_FRAME - 4 - term_width)
-    table = Table(title=text(f"{len(glossary.entries)} terms in {glossary.path}", "dim"), expand=False)
+    term_width = max(4, min(longest, width - frame - 4))
+    preview = min(max((len(clean(f)) for f in firsts), default=0), width - frame - 4 - term_width)
+    title = f"{len(glossary.entries)} terms in {glossary.path}"
+    if marked:
+        title = f"{len(glossary.entries)} terms: {sum(yours)} yours (✎), {len(yours) - sum(yours)} bundled"
+    table = Table(title=text(title, "dim"), expand=False)
+    if marked:
+        table.add_column("", style="cyan", width=1, no_wrap=True)
     table.add_column("term", style="bold", width=term_width, overflow="fold")
     if preview >= MIN_PREVIEW:
         table.add_column("definition", width=preview, overflow="ellipsis", no_wrap=True)
     table.add_column("demo", justify="center", style="green", width=4, no_wrap=True)
-    for entry, first in zip(glossary.entries, firsts, strict=True):
+    for entry, first, mine in zip(glossary.entries, firsts, yours, strict=True):
         cells = [text(entry.term)] + ([text(first)] if preview >= MIN_PREVIEW else [])
-        table.add_row(*cells, "✓" if key(entry.term) in demos else "")
+        mark = ["✎" if mine else ""] if marked else []
+        table.add_row(*mark, *cells, "✓" if has_demo(glossary, entry, demos) else "")
     return table
 
 
-def findings(out: Output, path: str, found: list[Finding]) -> None:
+def finding_data(path: str, finding: Finding) -> dict:
+    """A finding as JSON: {"path", "line", "kind", "message", "info"}."""
+    return {"path": path, **finding.as_dict(), "info": finding.info}
+
+
+def findings(out: Output, checked: Sequence[tuple[str, list[Finding]]]) -> None:
+    """Each checked file's findings, `path:line: kind: message`; JSON has every finding with its path.
+
+    `checked` is (path, findings) per file, top layer first.
+    """
     if out.is_json:
-        out.json({"path": path, "findings": [f.as_dict() for f in found]})
+        out.json(
+            {
+                "path": checked[0][0],
+                "layers": [path for path, _ in checked],
+                "findings": [finding_data(path, f) for path, found in checked for f in found],
+            }
+        )
         return
-    for f in found:
-        if out.rich:
-            out.print(
-                joined(text(f"{path}:{f.line}: ", "bold"), text(f"{f.kind}: ", "yellow"), text(f.message))
-            )
-        else:
-            out.line(f"{clean(path)}:{f.line}: {f.kind}: {clean(f.message)}")
-    if out.rich and not found:
-        out.print(text(f"{path}: no problems found", "green"))
+    for path, found in checked:
+        for f in found:
+            if out.rich:
+                kind = text(f"{f.kind}: ", "cyan" if f.info else "yellow")
+                out.print(joined(text(f"{path}:{f.line}: ", "bold"), kind, text(f.message)))
+            else:
+                out.line(f"{clean(path)}:{f.line}: {f.kind}: {clean(f.message)}")
+        if out.rich and all(f.info for f in found):
+            out.print(text(f"{path}: no problems found", "green"))

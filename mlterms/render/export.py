@@ -7,13 +7,11 @@ exported with clear=False so one run can write both formats. Files are written a
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
-import tempfile
 from pathlib import Path
 
 from mlterms.demos.report import Report
+from mlterms.files import umask_mode, write_atomic
 from mlterms.render import Mode, Output
 
 WIDTH = 100  # columns: wide enough for the reports, narrow enough for a slide
@@ -65,22 +63,4 @@ def save(reports: list[Report], many: bool, targets: dict[str, Path], title: str
             body = rec.console.export_svg(title=title, clear=False)
         else:
             body = rec.console.export_html(clear=False, inline_styles=True)
-        write_atomic(path, body)
-
-
-def write_atomic(path: Path, body: str) -> None:
-    """Replace path with body, whole or not at all, readable as the umask allows (not 0600)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(body)
-            f.flush()
-            os.fsync(f.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        write_atomic(path, body, mode=umask_mode())  # readable as the umask allows, not 0600
