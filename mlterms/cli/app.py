@@ -29,6 +29,7 @@ COMMANDS = {
     "demo": "mlterms.cli.demo",
     "quiz": "mlterms.cli.quiz",
     "export": "mlterms.cli.export",
+    "explore": "mlterms.cli.explore",
 }
 
 GLOSSARY_HELP = "Glossary markdown file to use instead of the bundled one."

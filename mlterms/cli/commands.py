@@ -22,7 +22,6 @@ from mlterms.cli.common import (
 )
 from mlterms.glossary import load
 from mlterms.lookup import find
-from mlterms.names import key
 from mlterms.render import entries as draw
 
 
@@ -138,7 +137,7 @@ def path(
     """
     from mlterms.lookup import resolve
     from mlterms.quiz.state import Progress, ProgressError
-    from mlterms.render.path import Step, reading_order
+    from mlterms.render.path import reading_order, steps
 
     glossary = state(ctx).glossary()
     words = " ".join(term)
@@ -154,14 +153,7 @@ def path(
     except (links.CycleError, ProgressError) as e:
         out.error(str(e))
         raise typer.Exit(ERROR) from None
-    demos, now = demo_keys(), datetime.now(timezone.utc)
-    steps = []
-    for t in order:
-        card = progress.get(key(t))
-        steps.append(
-            Step(t, key(t) in demos, card is not None and card.due > now, found.builds_on.get(t, []))
-        )
-    reading_order(out, steps)
+    reading_order(out, steps(order, found.builds_on, demo_keys(), progress, datetime.now(timezone.utc)))
     raise typer.Exit(FOUND)
 
 
