@@ -51,7 +51,9 @@ def explore(
             raise typer.Exit(NOT_FOUND)
         start = entry.term
     if not all(stream.isatty() for stream in (sys.stdin, sys.stdout, sys.stderr)):  # Textual draws on stderr
-        out.error("explore needs a terminal: run it with stdin, stdout and stderr on a terminal, not redirected")
+        out.error(
+            "explore needs a terminal: run it with stdin, stdout and stderr on a terminal, not redirected"
+        )
         raise typer.Exit(ERROR)
     from mlterms.demos.registry import names
     from mlterms.explore.app import run

@@ -30,10 +30,10 @@ TABS = [("Definition", "definition"), ("Demo", "demo"), ("Exercise", "exercise")
 
 CSS = """
 #main { height: 1fr; }
-#left { width: 30%; min-width: 22; max-width: 36; }
+#left { width: 34%; min-width: 24; max-width: 40; }
 Field { border: none; height: 1; padding: 0 1; background: $boost; }
 Field:focus { background: $accent 30%; }
-#terms { height: 1fr; border: round $primary 50%; }
+#terms { height: 1fr; border: round $primary 50%; scrollbar-size-vertical: 1; }
 #terms:focus { border: round $accent; }
 #tabs { width: 1fr; }
 TabPane { padding: 0 1; }
@@ -41,23 +41,25 @@ LinkBar { height: auto; margin-top: 1; }
 LinkBar:focus { background: $boost; }
 #demo-head { height: auto; }
 #knobs { height: auto; margin-bottom: 1; }
-.knob { height: 1; }
-.knob-name { width: 12; }
-.knob-value { width: 14; }
-.knob-note { width: 1fr; padding-left: 1; height: 1; }
+.knob { height: auto; }
+.knob-name { width: auto; min-width: 8; padding-right: 1; }
+.knob-value { width: 12; }
+.knob-note { width: 1fr; padding-left: 1; height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
+.knob-note.error { text-wrap: wrap; }
 #demo-running { height: 1; }
 #demo-running LoadingIndicator { width: 6; height: 1; min-height: 1; }
 #report { height: 1fr; }
+#ex-list { height: auto; }
 .ex-question { margin-top: 1; }
-.ex-row { height: 1; }
+.ex-row { height: auto; }
 .ex-answer { width: 24; }
-.ex-verdict { width: 1fr; padding-left: 1; }
+.ex-verdict { width: 1fr; padding-left: 1; height: auto; }
 #ex-score { margin-top: 1; }
 #reveal, #quiz-anyway { margin-top: 1; }
 #quiz-buttons { height: auto; margin-top: 1; }
 .pick { height: 1; min-width: 5; border: none; margin-right: 1; }
 #quiz-answer { margin-top: 1; }
-#quiz-feedback { margin-top: 1; }
+#quiz-feedback { margin-bottom: 1; }
 #path-list { height: 1fr; border: none; }
 #too-small { display: none; height: 1fr; content-align: center middle; text-align: center; }
 Screen.too-small #main, Screen.too-small Footer { display: none; }
@@ -118,7 +120,7 @@ class ExploreApp(App[int]):
             self.open_term(self.start, remember=False)
         self.fit(self.size.width, self.size.height)
         if self.first_paint:
-            self.call_after_refresh(self.exit, 0)
+            self.call_after_refresh(self.exit)
 
     def on_resize(self, event: events.Resize) -> None:
         self.fit(event.size.width, event.size.height)
@@ -137,8 +139,8 @@ class ExploreApp(App[int]):
     # --- keys ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """One-key shortcuts type into a focused input instead of acting."""
-        return not (action in ONE_KEY and isinstance(self.focused, Input))
+        """One-key shortcuts type into a focused input instead of acting (None: shown, dimmed)."""
+        return None if action in ONE_KEY and isinstance(self.focused, Input) else True
 
     def action_filter(self) -> None:
         self.query_one("#filter", Field).focus()
@@ -168,7 +170,7 @@ class ExploreApp(App[int]):
         self.push_screen(KeysScreen())
 
     def action_quit_app(self) -> None:
-        self.exit(0)
+        self.exit(return_code=0)
 
     def action_answer(self, key: str) -> None:
         if self.query_one(TabbedContent).active == "quiz":
@@ -222,6 +224,8 @@ class ExploreApp(App[int]):
             and (demo.run() or demo.running)
         ):
             exercise.computing()
+        elif pane == "exercise" and exercise.pending:
+            self.call_after_refresh(exercise.next_question)
 
     def on_open_term(self, event: OpenTerm) -> None:
         if event.term is None:

@@ -25,25 +25,33 @@ from mlterms.explore.widgets import Field, background, deliver
 from mlterms.render import READING_WIDTH, text
 
 SEED_RANGE = (0, 2**32 - 1)
+SEED_NOTE = "an integer from 0 to 2^32-1"
 GUTTER = 3  # the report's scrollbar and a space
 
 
 class KnobRow(Horizontal):
     """One knob: its name, an input holding its value, and its range (or the error of a bad value)."""
 
-    def __init__(self, name: str, value: str, note: str, field_id: str) -> None:
+    def __init__(self, name: str, value: str, note: str, field_id: str, tip: str = "") -> None:
         super().__init__(classes="knob")
-        self.knob, self.value, self.note, self.field_id = name, value, note, field_id
+        self.knob, self.value, self.note, self.field_id, self.tip = name, value, note, field_id, tip
 
     def compose(self) -> ComposeResult:
         yield Static(text(self.knob), classes="knob-name")
-        yield Field(value=self.value, id=self.field_id, classes="knob-value")
-        yield Static(text(self.note, "dim"), classes="knob-note")
+        field = Field(value=self.value, id=self.field_id, classes="knob-value")
+        field.tooltip = self.tip or None  # all of the knob's help, on hover
+        yield field
+        yield Static(self.range_text(), classes="knob-note")
+
+    def range_text(self):
+        """The range, then the help as far as it fits on the line (all of it is the tooltip)."""
+        return text(self.note, "dim") + (text("  " + self.tip, "dim italic") if self.tip else text(""))
 
     def tell(self, message: str | None) -> None:
         """Show the error beside the input, or the range again when message is None."""
         note = self.query_one(".knob-note", Static)
-        note.update(text(message, "bold red") if message else text(self.note, "dim"))
+        note.set_class(bool(message), "error")  # an error wraps; the range stays one line
+        note.update(text(message, "bold red") if message else self.range_text())
 
 
 def parse_seed(raw: str) -> int:
@@ -73,6 +81,9 @@ class DemoTab(Vertical):
         self.params: tuple[Param, ...] = ()
         self.report: Report | None = None
         self.running = False
+        self.rows: list[
+            KnobRow
+        ] = []  # the seed, then one per knob (widgets being removed may still match a query)
         self.run_id = 0  # which run's result is still wanted
         self.started = 0.0
         self.drawn_width = 0
@@ -99,10 +110,11 @@ class DemoTab(Vertical):
         self.params = registry.params(demo) if demo else ()
         knobs = self.query_one("#knobs", Vertical)
         knobs.remove_children()
+        self.rows = []
         if demo:
-            rows = [KnobRow("seed", "0", f"an integer from {SEED_RANGE[0]} to {SEED_RANGE[1]}", "knob-seed")]
+            self.rows = rows = [KnobRow("seed", "0", SEED_NOTE, "knob-seed", "same seed, same numbers")]
             rows += [
-                KnobRow(p.name, str(p.default), f"{p.describe()}; {p.help}", f"knob-{i}")
+                KnobRow(p.name, str(p.default), p.describe(), f"knob-{i}", p.help)
                 for i, p in enumerate(self.params)
             ]
             knobs.mount(*rows)
@@ -121,10 +133,9 @@ class DemoTab(Vertical):
 
     def knob_values(self) -> tuple[int, dict[str, Any]] | None:
         """The seed and the knob values typed, or None after showing each bad one's error."""
-        rows = list(self.query(KnobRow))
         values: dict[str, Any] = {}
         seed, ok = 0, True
-        for row in rows:
+        for row in self.rows:
             raw = row.query_one(Field).value
             try:
                 if row.field_id == "knob-seed":
@@ -147,7 +158,7 @@ class DemoTab(Vertical):
         if self.name_ is None or chosen is None:
             return False
         seed, values = chosen
-        name, run_id = self.name_, self.run_id
+        name, run_id, app = self.name_, self.run_id, self.app
         self.running, self.started = True, time.monotonic()
         self.query_one("#demo-running").display = True
         self.tick()
@@ -160,7 +171,7 @@ class DemoTab(Vertical):
                 report = run(name, seed, values)
             except Exception as e:  # a broken demo is shown, as `mlterms demo` reports it
                 error = f"demo '{name}' failed: {type(e).__name__}: {e}"
-            deliver(self.app, self.finished, run_id, report, error)
+            deliver(app, self.finished, run_id, report, error)
 
         background(f"demo {name}", work)
         return True
@@ -174,6 +185,8 @@ class DemoTab(Vertical):
 
     def finished(self, run_id: int, report: Report | None, error: str | None) -> None:
         self.running = False
+        if not self.is_attached:  # the app closed while the demo ran
+            return
         self.query_one("#demo-running").display = False
         if run_id != self.run_id:  # another term was opened meanwhile
             return
@@ -181,7 +194,10 @@ class DemoTab(Vertical):
         if report is None:
             self.head(error or "the demo failed", "bold red")
         else:
-            self.head(f"'{report.term}', seed {report.seed}: Enter in a knob runs it again.", "dim")
+            knobs = "".join(f", {name} {value}" for name, value in report.params.items())
+            self.head(
+                f"'{report.term}' ran with seed {report.seed}{knobs}. Enter in a knob runs it again.", "dim"
+            )
             self.draw()
         self.post_message(self.Finished(report, error))
 

@@ -29,6 +29,10 @@ class ExerciseTab(VerticalScroll):
         super().__init__(**kwargs)
         self.exercises: list[Exercise] = []
         self.graded: dict[int, Graded] = {}
+        self.fields: list[Field] = []  # one per exercise (widgets being removed may still match a query)
+        self.verdicts: list[Static] = []
+        self.questions: list[Static] = []
+        self.drawn_width = 0
         self.term: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -43,6 +47,7 @@ class ExerciseTab(VerticalScroll):
     def reset(self, term: str | None, demo: str | None) -> None:
         """A newly opened term: nothing asked yet."""
         self.term, self.exercises, self.graded = term, [], {}
+        self.fields, self.verdicts, self.questions = [], [], []
         self.query_one("#ex-list", Vertical).remove_children()
         self.query_one("#ex-score", Static).update("")
         self.query_one("#reveal").display = False
@@ -62,6 +67,8 @@ class ExerciseTab(VerticalScroll):
     def load(self, report: Report) -> None:
         """Ask the report's exercises (the report itself is not shown here)."""
         self.exercises, self.graded = list(report.exercises), {}
+        self.fields = [Field(placeholder="your answer", classes="ex-answer") for _ in self.exercises]
+        self.verdicts = [Static(classes="ex-verdict") for _ in self.exercises]
         listed = self.query_one("#ex-list", Vertical)
         listed.remove_children()
         self.query_one("#ex-score", Static).update("")
@@ -70,28 +77,39 @@ class ExerciseTab(VerticalScroll):
             self.query_one("#reveal").display = True
             return
         self.head(f"Predict, then see: answer before you look at the report of '{report.term}'.", "bold")
-        width = max(20, self.size.width - 4)
-        for n, e in enumerate(self.exercises):
+        self.questions = [Static(classes="ex-question") for _ in self.exercises]
+        for n in range(len(self.exercises)):
+            listed.mount(self.questions[n], Horizontal(self.fields[n], self.verdicts[n], classes="ex-row"))
+        self.describe()
+        self.query_one("#reveal").display = False
+
+    def describe(self) -> None:
+        """Each question with its inputs (`given`), wrapped to the tab's width."""
+        self.drawn_width = width = max(20, self.size.width - 6)
+        for n, (e, shown) in enumerate(zip(self.exercises, self.questions, strict=True)):
             about = [f"{n + 1}. {e.question}"]
             about += [
                 "   " + line for name, value in e.given.items() for line in given_lines(name, value, width)
             ]
             if e.tolerance:
                 about.append(f"   (within {e.tolerance:.2g})")
-            listed.mount(
-                Static(text("\n".join(about)), classes="ex-question"),
-                Horizontal(
-                    Field(placeholder="your answer", id=f"answer-{n}", classes="ex-answer"),
-                    Static(classes="ex-verdict", id=f"verdict-{n}"),
-                    classes="ex-row",
-                ),
-            )
-        self.query_one("#reveal").display = False
+            shown.update(text("\n".join(about)))
+
+    def on_resize(self) -> None:
+        if self.questions and self.drawn_width != max(20, self.size.width - 6):
+            self.describe()
+
+    @property
+    def pending(self) -> bool:
+        """Some exercise is still to answer."""
+        return len(self.graded) < len(self.exercises)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        n = int((event.input.id or "answer-0").removeprefix("answer-"))
-        verdict = self.query_one(f"#verdict-{n}", Static)
+        if event.input not in self.fields:
+            return
+        n = self.fields.index(event.input)
+        verdict = self.verdicts[n]
         graded = grade(self.exercises[n], event.value)
         if graded is None:  # not a number or a list of numbers: say what is
             verdict.update(text(HINT, "yellow"))
@@ -107,7 +125,7 @@ class ExerciseTab(VerticalScroll):
             return
         for n in range(len(self.exercises)):
             if n not in self.graded:
-                self.query_one(f"#answer-{n}", Field).focus()
+                self.fields[n].focus()
                 return
         graded = [self.graded[n] for n in sorted(self.graded)]
         right = all(g.right for g in graded)

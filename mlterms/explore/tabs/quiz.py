@@ -40,12 +40,13 @@ class Bridge:
     """The quiz loop's Conversation (quiz.session), from its worker thread to the tab."""
 
     def __init__(self, tab: QuizTab) -> None:
-        self.tab = tab
+        self.tab, self.app = tab, tab.app  # taken on the UI thread: the worker has no active app
         self.answers: queue.Queue[Any] = queue.Queue()
+        self.stopped = False  # the app is closing: nothing more to show
 
     def call(self, fn: Callable[..., None], *args: Any) -> None:
         try:
-            self.tab.app.call_from_thread(fn, *args)
+            self.app.call_from_thread(fn, *args)
         except RuntimeError:  # the app is gone: end the quiz as the end of input does
             raise EOFError from None
 
@@ -83,15 +84,16 @@ class QuizTab(VerticalScroll):
         self.options = 0
         self.previews: dict[int, timedelta] = {}
         self.sitting: Session | None = None
+        self.written = ""  # the learner's own definition of a recall card, shown beside the real one
 
     def compose(self) -> ComposeResult:
         yield Static(text(INTRO, "dim"), id="quiz-head")
+        yield Static(id="quiz-feedback")  # the last answer's verdict, above the next question
         yield Static(id="quiz-question")
         yield Static(id="quiz-reveal")
         yield Horizontal(id="quiz-buttons")
         yield Field(id="quiz-answer")
         yield Static(id="quiz-hint")
-        yield Static(id="quiz-feedback")
         yield Button("Practise anyway", id="quiz-anyway")
 
     def on_mount(self) -> None:
@@ -130,13 +132,14 @@ class QuizTab(VerticalScroll):
             return
         if kept:
             self.app.notify(f"{progress.path} was corrupt; kept as {kept.name}, starting fresh", timeout=8)
-        self.head("Answers are saved as you give them. Escape leaves the answer box.", "dim")
+        self.head("Each answer is saved as you give it.", "dim")
         self.sitting = sitting = session.Session(self.glossary, progress)
         self.bridge = bridge = Bridge(self)
 
         def work() -> None:
             session.run(sitting, planned, bridge, self.clock)
-            deliver(self.app, self.done)
+            if not bridge.stopped:
+                deliver(bridge.app, self.done)
 
         background("quiz", work)
 
@@ -166,23 +169,26 @@ class QuizTab(VerticalScroll):
             answer.placeholder = draw.prompt(stage).rstrip(": ")
             answer.value = ""
             answer.focus()
+            self.call_after_refresh(self.scroll_end, animate=False)
             return
         if stage == "choice":
-            made = [Button(f"{n}", id=f"pick-{n}", classes="pick") for n in range(1, options + 1)]
-            made.append(Button("don't know (n)", id="pick-n", classes="pick"))
+            made = [Button(f"{n}", name=f"{n}", classes="pick") for n in range(1, options + 1)]
+            made.append(Button("don't know (n)", name="", classes="pick"))
         else:  # grade: each button says what it schedules
             made = [
-                Button(f"{n} {name} {draw.interval(self.previews[n])}", id=f"pick-{n}", classes="pick")
+                Button(f"{n} {name} {draw.interval(self.previews[n])}", name=f"{n}", classes="pick")
                 for n, name in ((n, draw.RATINGS[n]) for n in range(1, 5))
             ]
         buttons.mount(*made)
         if self.screen.focused is answer or self.screen.focused is None:
             self.app.call_later(made[0].focus)
+        self.call_after_refresh(self.scroll_end, animate=False)  # the buttons in view
 
     def give(self, line: str) -> bool:
         """Hand an answer to the loop; False if it waits for none."""
         if self.stage is None or self.bridge is None:
             return False
+        self.written = line if self.stage == "recall" else ""
         self.stage = None
         self.query_one("#quiz-buttons", Horizontal).display = False
         self.query_one("#quiz-answer", Field).display = False
@@ -203,7 +209,8 @@ class QuizTab(VerticalScroll):
     def reveal(self, question: Question, previews: dict[int, timedelta]) -> None:
         self.previews = previews
         entry = question.entry
-        shown = Group(text(entry.term, "bold cyan"), bullet_grid(entry.definition))
+        mine = [text(f"you wrote: {self.written}", "dim")] if self.written.strip() else []
+        shown = Group(*mine, text(entry.term, "bold cyan"), bullet_grid(entry.definition))
         self.query_one("#quiz-reveal", Static).update(shown)
 
     def feedback(self, result: Result) -> None:
@@ -220,6 +227,8 @@ class QuizTab(VerticalScroll):
     def done(self) -> None:
         """The sitting is over: the first-try score, relearned terms, and what to review."""
         sitting, self.bridge, self.stage = self.sitting, None, None
+        if not self.is_attached:
+            return
         self.query_one("#quiz-question", Static).update("")
         self.query_one("#quiz-reveal", Static).update("")
         if sitting is None:
@@ -236,6 +245,7 @@ class QuizTab(VerticalScroll):
     def stop(self) -> None:
         """End the loop as the end of input would (the app is closing)."""
         if self.bridge is not None:
+            self.bridge.stopped = True
             self.bridge.answers.put(STOP)
 
     def on_unmount(self) -> None:
@@ -249,6 +259,5 @@ class QuizTab(VerticalScroll):
         event.stop()
         if event.button.id == "quiz-anyway":
             self.start(everything=True)
-        elif event.button.id and event.button.id.startswith("pick-"):
-            key = event.button.id.removeprefix("pick-")
-            self.give("" if key == "n" else key)
+        elif event.button.has_class("pick"):
+            self.give(event.button.name or "")  # a choice's option, a grade, or "" for don't know
