@@ -84,6 +84,7 @@ class QuizTab(VerticalScroll):
         self.options = 0
         self.previews: dict[int, timedelta] = {}
         self.sitting: Session | None = None
+        self.question: Question | None = None  # the card asked now
         self.written = ""  # the learner's own definition of a recall card, shown beside the real one
 
     def compose(self) -> ComposeResult:
@@ -152,6 +153,7 @@ class QuizTab(VerticalScroll):
         self.query_one("#quiz-anyway").display = True
 
     def show_question(self, question: Question, number: int, total: int) -> None:
+        self.question = question
         self.query_one("#quiz-question", Static).update(draw.question_panel(question, number, total))
         self.query_one("#quiz-reveal", Static).update("")
         self.query_one("#quiz-hint", Static).update("")
