@@ -1,14 +1,16 @@
 """The term filter of `mlterms explore`: names and aliases matched fuzzily as the user types.
 
 A name matches a query, best first, when its key (names.key) is the query's key, starts with
-it, has a word or a run of word initials that starts with it ('bn' for batch normalization),
-holds it, or holds its letters in order ('btnrm'). An entry ranks by its best name; ties keep
-the shorter name first, then the glossary's order. Nothing here imports Textual.
+it, starts with it from a later word on ('neural net' for bayesian neural network) or by its
+word initials ('bn' for batch normalization), holds it, or holds its letters in order
+('btnrm'). An entry ranks by its best name; ties keep the shorter name first, then the
+glossary's order. Nothing here imports Textual.
 """
 
 from __future__ import annotations
 
 from mlterms.glossary import Entry
+from mlterms.lookup import word_tails
 from mlterms.names import SEPARATORS, key
 
 EXACT, PREFIX, WORD, INSIDE, SCATTERED = range(5)
@@ -23,7 +25,7 @@ def tier(name: str, k: str) -> int | None:
         return PREFIX
     words = [w for w in SEPARATORS.split(name.casefold()) if w]
     initials = "".join(w[0] for w in words)
-    if initials.startswith(k) or any(key(w).startswith(k) for w in words[1:]):
+    if initials.startswith(k) or any(tail.startswith(k) for tail in word_tails(name)[1:]):
         return WORD
     if k in name_key:
         return INSIDE

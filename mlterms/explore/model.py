@@ -44,11 +44,11 @@ class Atlas:
         self.links = links.of(glossary)
         self.resolver = Resolver(glossary)
         demos = {key(name): name for name in demo_names}
-        self.demo_keys = set(demos)
         # a term has the demo named after it or after one of its aliases (as `mlterms demo` finds it)
         self.demos = {
             e.term: next((demos[key(n)] for n in e.names if key(n) in demos), None) for e in self.entries
         }
+        self.demo_keys = {key(term) for term, demo in self.demos.items() if demo}  # as render.path marks them
 
     def entry(self, term: str) -> Entry:
         return self.by_term[term]
