@@ -28,7 +28,10 @@ def test_links_follow_their_label_and_wrap_under_the_first_link():
 
 def test_a_link_wider_than_the_line_gets_a_line_of_its_own():
     lines = arrange([group("see also", "a", "a-very-long-name-indeed")], 16)
-    assert ["".join(p for p, _ in line) for line in lines] == ["see also  a", "          a-very-long-name-indeed"]
+    assert ["".join(p for p, _ in line) for line in lines] == [
+        "see also  a",
+        "          a-very-long-name-indeed",
+    ]
 
 
 def test_no_groups_no_lines():

@@ -30,7 +30,7 @@ TABS = [("Definition", "definition"), ("Demo", "demo"), ("Exercise", "exercise")
 
 CSS = """
 #main { height: 1fr; }
-#left { width: 34%; min-width: 24; max-width: 40; }
+#left { width: 30%; min-width: 26; max-width: 34; }
 Field { border: none; height: 1; padding: 0 1; background: $boost; }
 Field:focus { background: $accent 30%; }
 #terms { height: 1fr; border: round $primary 50%; scrollbar-size-vertical: 1; }
@@ -139,8 +139,9 @@ class ExploreApp(App[int]):
     # --- keys ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """One-key shortcuts type into a focused input instead of acting (None: shown, dimmed)."""
-        return None if action in ONE_KEY and isinstance(self.focused, Input) else True
+        """One-key shortcuts type into a focused input instead of acting (the footer then shows
+        the input's own keys)."""
+        return not (action in ONE_KEY and isinstance(self.focused, Input))
 
     def action_filter(self) -> None:
         self.query_one("#filter", Field).focus()

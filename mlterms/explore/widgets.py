@@ -54,7 +54,10 @@ class OpenTerm(Message):
 class Field(Input):
     """A text input that Escape leaves (the app moves the focus back to the term list)."""
 
-    BINDINGS = [Binding("escape", "leave", "Leave the input", show=False)]
+    BINDINGS = [
+        Binding("escape", "leave", "leave the input"),
+        Binding("ctrl+q", "app.quit", "quit"),  # the app's own ctrl+q, named in the footer here
+    ]
 
     class Left(Message):
         """Escape was pressed in the field."""
@@ -85,8 +88,8 @@ class TermList(Vertical):
     def options(self) -> list[Option]:
         found = []
         for entry in self.shown:
-            mark = Text(f"{DEMO_MARK} ", "green") if self.atlas.demo(entry.term) else Text("  ")
-            found.append(Option(mark + text(entry.term)))
+            mark = (f"{DEMO_MARK} ", "green") if self.atlas.demo(entry.term) else "  "
+            found.append(Option(Text.assemble(mark, text(entry.term))))
         return found
 
     def refilter(self, query: str) -> None:

@@ -45,7 +45,7 @@ class KnobRow(Horizontal):
 
     def range_text(self):
         """The range, then the help as far as it fits on the line (all of it is the tooltip)."""
-        return text(self.note, "dim") + (text("  " + self.tip, "dim italic") if self.tip else text(""))
+        return text(self.note + (f" · {self.tip}" if self.tip else ""), "dim")
 
     def tell(self, message: str | None) -> None:
         """Show the error beside the input, or the range again when message is None."""

@@ -100,6 +100,14 @@ class QuizTab(VerticalScroll):
     def on_mount(self) -> None:
         for part in ("#quiz-answer", "#quiz-anyway", "#quiz-buttons"):
             self.query_one(part).display = False
+        for part in ("#quiz-feedback", "#quiz-question", "#quiz-reveal", "#quiz-hint"):
+            self.put(part, None)
+
+    def put(self, part: str, shown) -> None:
+        """Show a renderable in one of the tab's parts; an empty part takes no room."""
+        static = self.query_one(part, Static)
+        static.update(shown if shown is not None else "")
+        static.display = shown is not None
 
     @property
     def active(self) -> bool:
@@ -115,7 +123,7 @@ class QuizTab(VerticalScroll):
             return
         self.query_one("#quiz-anyway").display = False
         for part in ("#quiz-question", "#quiz-reveal", "#quiz-hint", "#quiz-feedback"):
-            self.query_one(part, Static).update("")
+            self.put(part, None)
         try:
             progress = Progress.open(fuzz=self.seed is None)
             now = self.clock()
@@ -154,9 +162,9 @@ class QuizTab(VerticalScroll):
 
     def show_question(self, question: Question, number: int, total: int) -> None:
         self.question = question
-        self.query_one("#quiz-question", Static).update(draw.question_panel(question, number, total))
-        self.query_one("#quiz-reveal", Static).update("")
-        self.query_one("#quiz-hint", Static).update("")
+        self.put("#quiz-question", draw.question_panel(question, number, total))
+        self.put("#quiz-reveal", None)
+        self.put("#quiz-hint", None)
 
     def ask(self, stage: str, options: int) -> None:
         """The loop waits for an answer of this stage: show the buttons or the input it takes."""
@@ -206,14 +214,14 @@ class QuizTab(VerticalScroll):
         return False
 
     def hint(self, message: str) -> None:
-        self.query_one("#quiz-hint", Static).update(text(message, "yellow"))
+        self.put("#quiz-hint", text(message, "yellow"))
 
     def reveal(self, question: Question, previews: dict[int, timedelta]) -> None:
         self.previews = previews
         entry = question.entry
         mine = [text(f"you wrote: {self.written}", "dim")] if self.written.strip() else []
         shown = Group(*mine, text(entry.term, "bold cyan"), bullet_grid(entry.definition))
-        self.query_one("#quiz-reveal", Static).update(shown)
+        self.put("#quiz-reveal", shown)
 
     def feedback(self, result: Result) -> None:
         """Right or wrong, the term with its first bullet, and when the card comes back."""
@@ -224,15 +232,15 @@ class QuizTab(VerticalScroll):
         if entry.definition and result.question.mode != "recall":
             lines.append(text("  " + entry.definition[0]))
         lines.append(text(f"  next review {draw.when(result.due, self.clock())}", "dim"))
-        self.query_one("#quiz-feedback", Static).update(Group(*lines))
+        self.put("#quiz-feedback", Group(*lines))
 
     def done(self) -> None:
         """The sitting is over: the first-try score, relearned terms, and what to review."""
         sitting, self.bridge, self.stage = self.sitting, None, None
         if not self.is_attached:
             return
-        self.query_one("#quiz-question", Static).update("")
-        self.query_one("#quiz-reveal", Static).update("")
+        self.put("#quiz-question", None)
+        self.put("#quiz-reveal", None)
         if sitting is None:
             return
         now = self.clock()
@@ -242,7 +250,7 @@ class QuizTab(VerticalScroll):
         relearned = draw.relearn_line(sitting.relearned())
         lines += [text(relearned, "yellow")] if relearned else []
         lines += [text(f"  {r.term}: {draw.when(r.due, now)}", "red") for r in sitting.to_review()]
-        self.query_one("#quiz-feedback", Static).update(Group(*lines))
+        self.put("#quiz-feedback", Group(*lines))
 
     def stop(self) -> None:
         """End the loop as the end of input would (the app is closing)."""
