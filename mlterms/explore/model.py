@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from mlterms import links
 from mlterms.glossary import Entry, Glossary
 from mlterms.lookup import Resolver
 from mlterms.names import key
-from mlterms.quiz.state import Progress
 from mlterms.render.path import Step, steps
+
+if TYPE_CHECKING:  # FSRS, which the state imports, is not needed to draw the first screen
+    from mlterms.quiz.state import Progress
 
 
 @dataclass(frozen=True)

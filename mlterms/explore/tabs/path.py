@@ -12,7 +12,6 @@ from textual.widgets.option_list import Option
 from mlterms import links
 from mlterms.explore.model import Atlas
 from mlterms.explore.widgets import OpenTerm
-from mlterms.quiz.state import Progress, ProgressError
 from mlterms.render import joined, plural, text
 from mlterms.render.path import Step
 
@@ -39,6 +38,8 @@ class PathTab(Vertical):
 
     def show(self, term: str) -> None:
         """The reading order of term, with the quiz's `known` marks from the state file."""
+        from mlterms.quiz.state import Progress, ProgressError
+
         listed = self.query_one("#path-list", OptionList)
         try:
             self.steps = self.atlas.reading_order(term, Progress.open(), datetime.now(timezone.utc))
