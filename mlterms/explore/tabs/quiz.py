@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
+from rich.padding import Padding
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Static
@@ -230,8 +231,8 @@ class QuizTab(VerticalScroll):
         mark = "✓ " if result.correct else "✗ "
         lines = [text(mark + word, f"bold {colour}") + text(" · ", "dim") + text(entry.term, "bold")]
         if entry.definition and result.question.mode != "recall":
-            lines.append(text("  " + entry.definition[0]))
-        lines.append(text(f"  next review {draw.when(result.due, self.clock())}", "dim"))
+            lines.append(Padding(text(entry.definition[0]), (0, 0, 0, 2)))
+        lines.append(Padding(text(f"next review {draw.when(result.due, self.clock())}", "dim"), (0, 0, 0, 2)))
         self.put("#quiz-feedback", Group(*lines))
 
     def done(self) -> None:
