@@ -29,7 +29,7 @@ KEYS = [
     ("?", "this list of keys"),
     ("q", "quit"),
     ("Ctrl+Q", "quit, even from an input"),
-    ("Ctrl+C", "Textual's default: copy the selected text"),
+    ("Ctrl+C", "Textual's default: copy in an input, else say how to quit"),
     ("mouse", "click a term, a tab, a link, a step or a button; the wheel scrolls"),
 ]
 

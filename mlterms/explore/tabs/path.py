@@ -56,7 +56,10 @@ class PathTab(Vertical):
         listed.highlighted = last - 1
         known = sum(s.known for s in self.steps)
         demos = sum(s.demo for s in self.steps)
-        summary = f"Read '{term}' after {plural(last - 1, 'term')}: {known} known, {demos} with a demo."
+        if last == 1:
+            summary = f"'{term}' builds on nothing in the glossary: start here."
+        else:
+            summary = f"Read '{term}' after {plural(last - 1, 'term')}: {known} known, {demos} with a demo."
         self.query_one("#path-head", Static).update(text(summary + " Enter opens a step.", "dim"))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
