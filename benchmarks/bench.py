@@ -15,6 +15,11 @@ Baselines (../shared/bench beside the repo, or --baselines DIR):
   typer_hello  the floor of any Typer CLI on this interpreter (a reference row)
   torch_hello  a Typer app that imports torch and prints a tensor (the baseline of demos)
 
+explore: `mlterms explore` in a pseudo-terminal of 80x24 with MLTERMS_EXPLORE_FIRST_PAINT=1, which
+makes the app exit right after its first screen (the term list) is drawn: the time from the
+process's start to its first paint, plus Textual's teardown (restoring the terminal, a few ms).
+Its goal is about 1 s on a quiet machine; the row is information, as a ratio to tldr.
+
 Each demo: the demo rows first screen every demo once (`demo NAME`, interleaved with torch_hello
 runs), print that list, then time the --slowest K of them (default 3) like any other row, so that
 "each demo at most 1.3x torch_hello" is measured where it can fail.
@@ -26,13 +31,17 @@ Exit status: 0, or 1 with --strict when a row fails its target.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
+import pty
 import random
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +53,7 @@ DEFAULT_TLDR_VENV = HERE / ".venv" / "tldr"
 TLDR_REQUIREMENT = "tldr==3.4.4"
 GENERATED_ENTRIES = 10_000
 TIME = "/usr/bin/time"  # GNU time, for peak memory (Debian package 'time')
+TTY_SIZE = (24, 80)  # lines, columns of the pseudo-terminal of a `tty` command
 
 
 # ----------------------------------------------------------------------------- commands
@@ -59,6 +69,7 @@ class Command:
     stdin: bytes = b""
     fresh: str = ""
     heavy: bool = False  # slow (torch): timed in the first --heavy-runs rounds only
+    tty: bool = False  # run on a pseudo-terminal of TTY_SIZE (a full-screen app), not a pipe
     memory: bool = False  # also measure peak RSS (in extra runs under /usr/bin/time)
     times: list[float] = field(default_factory=list)  # seconds
     rss: list[int] = field(default_factory=list)  # peak resident set size, KiB
@@ -87,6 +98,8 @@ def run_once(cmd: Command, base_env: dict[str, str], work: Path, memory: bool = 
     env = {**base_env, **cmd.env}
     if cmd.fresh:  # made before the clock starts
         env[cmd.fresh] = tempfile.mkdtemp(prefix=f"{cmd.name}-", dir=work)
+    if cmd.tty:
+        return run_on_tty(cmd, env)
     rss_file = work / "rss.txt"
     argv = [TIME, "-f", "%M", "-o", str(rss_file), *cmd.argv] if memory else cmd.argv
     with tempfile.TemporaryFile() as err:
@@ -109,6 +122,30 @@ def run_once(cmd: Command, base_env: dict[str, str], work: Path, memory: bool = 
     else:
         cmd.times.append(elapsed)
     return code, stderr
+
+
+def run_on_tty(cmd: Command, env: dict[str, str]) -> tuple[int, str]:
+    """Run cmd with stdin, stdout and stderr on a new pseudo-terminal; record its wall time."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", *TTY_SIZE, 0, 0))
+    env = {**env, "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)  # a terminal app, seen as a user sees it
+    output = b""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd.argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=REPO)
+    os.close(slave)
+    while True:
+        try:
+            chunk = os.read(master, 1 << 16)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    code = proc.wait()
+    cmd.times.append(time.perf_counter() - start)
+    os.close(master)
+    return code, output.decode("utf-8", "replace")[-2000:]
 
 
 def preflight(cmd: Command, base_env: dict[str, str], work: Path) -> None:
@@ -335,6 +372,7 @@ def bench(args: argparse.Namespace, work: Path) -> int:
             stdin=b"1\n",
             fresh="MLTERMS_HOME",
         ),
+        Command("explore", [*mlterms, "explore"], {**cache, "MLTERMS_EXPLORE_FIRST_PAINT": "1"}, tty=True),
         Command("demo_conv", [*mlterms, "demo", "convolution"], dict(cache), heavy=True),
         Command("demo_all", [*mlterms, "demo", "--all"], dict(cache), heavy=True),
     ]
@@ -349,6 +387,7 @@ def bench(args: argparse.Namespace, work: Path) -> int:
         Row("list", "list", "tldr", None),
         Row("search 'prevent overfitting'", "search_phrase", "tldr", None),
         Row("quiz --mode choice --count 1", "quiz", "tldr", 2.0),
+        Row("explore: time to first paint", "explore", "tldr", None),
         Row("demo convolution", "demo_conv", "torch_hello", 1.3),
         Row("demo --all", "demo_all", "torch_hello", 10.0),
     ]

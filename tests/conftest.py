@@ -62,7 +62,7 @@ try:
     main()
 except SystemExit:
     pass
-print("LOADED:" + ",".join(m for m in ("numpy", "pandas", "rich", "torch") if m in sys.modules), file=sys.stderr)
+print("LOADED:" + ",".join(m for m in ("numpy", "pandas", "rich", "textual", "torch") if m in sys.modules), file=sys.stderr)
 print("MLTERMS:" + ",".join(sorted(m for m in sys.modules if m.startswith("mlterms"))), file=sys.stderr)
 """
 

@@ -1,4 +1,4 @@
-"""Fast start: the lookup commands never import torch or numpy; completion knows term names."""
+"""Fast start: the lookup commands never import torch, numpy or Textual; completion knows term names."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from .conftest import run_probed
     "args",
     [["define", "dropout"], ["list"], ["search", "overfitting"], ["check"], ["define", "dropuot"]],
 )
-def test_lookup_commands_do_not_import_torch_or_numpy(args):
+def test_lookup_commands_do_not_import_torch_numpy_or_textual(args):
     loaded, done = run_probed(*args)
-    assert not loaded & {"torch", "numpy"}, done.stderr
+    assert not loaded & {"torch", "numpy", "textual"}, done.stderr
 
 
 def test_completion_offers_term_names():
     env = {"_MLTERMS_COMPLETE": "complete_bash", "COMP_WORDS": "mlterms define drop", "COMP_CWORD": "2"}
     loaded, done = run_probed(env=env)
     assert "dropout" in done.stdout.split("\n")
-    assert not loaded & {"torch", "numpy"}
+    assert not loaded & {"torch", "numpy", "textual"}
 
 
 def complete(words: str) -> list[str]:
@@ -53,8 +53,16 @@ def test_completion_reads_the_glossary_given_after_the_command(small):
         (["quiz", "--optimize"], ""),  # below 512 reviews it never loads the optimizer
     ],
 )
-def test_the_quiz_never_imports_torch_numpy_or_pandas(tmp_path, args, answers):
+def test_the_quiz_never_imports_torch_numpy_pandas_or_textual(tmp_path, args, answers):
     args = [a.replace("{home}", str(tmp_path)) for a in args]
     loaded, done = run_probed(*args, input=answers, env={"MLTERMS_HOME": str(tmp_path)})
-    assert not loaded & {"torch", "numpy", "pandas"}, done.stderr
+    assert not loaded & {"torch", "numpy", "pandas", "textual"}, done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [["path", "dropout"], ["demo", "--list"], ["export", "{home}/deck.csv"]])
+def test_only_explore_imports_textual(tmp_path, args):
+    args = [a.replace("{home}", str(tmp_path)) for a in args]
+    loaded, done = run_probed(*args, env={"MLTERMS_HOME": str(tmp_path)})
+    assert done.returncode == 0 or "Traceback" not in done.stderr
+    assert "textual" not in loaded, done.stderr

@@ -32,6 +32,7 @@ COMMANDS = {
     "export": "mlterms.cli.export",
     "add": "mlterms.cli.notes",
     "edit": "mlterms.cli.notes",
+    "explore": "mlterms.cli.explore",
 }
 
 GLOSSARY_HELP = (

@@ -22,7 +22,6 @@ from mlterms.cli.common import (
 )
 from mlterms.glossary import Glossary, load
 from mlterms.lookup import find
-from mlterms.names import key
 from mlterms.render import entries as draw
 
 
@@ -137,7 +136,7 @@ def path(
     """
     from mlterms.lookup import resolve
     from mlterms.quiz.state import Progress, ProgressError
-    from mlterms.render.path import Step, reading_order
+    from mlterms.render.path import reading_order, steps
 
     glossary = state(ctx).glossary()
     words = " ".join(term)
@@ -155,19 +154,8 @@ def path(
         raise typer.Exit(ERROR) from None
     from datetime import datetime, timezone
 
-    demos, now = demo_keys(), datetime.now(timezone.utc)
-    steps = []
-    for t in order:
-        card = progress.get(key(t))
-        steps.append(
-            Step(
-                t,
-                any(key(n) in demos for n in [t, *glossary.hides.get(t, [])]),
-                card is not None and card.due > now,
-                found.builds_on.get(t, []),
-            )
-        )
-    reading_order(out, steps)
+    now = datetime.now(timezone.utc)
+    reading_order(out, steps(order, found.builds_on, demo_keys(), progress, now, glossary.hides))
     raise typer.Exit(FOUND)
 
 

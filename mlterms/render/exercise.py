@@ -79,16 +79,25 @@ def ask(out: Output, r: Report, e: Exercise, n: int, total: int) -> None:
         say(out, lines)
 
 
-def verdict(out: Output, g: Graded) -> None:
-    """'right: 0.2541', or 'wrong: the answer is 0.2541 (you said 0.3)'."""
+def verdict_line(g: Graded) -> tuple[str, str]:
+    """'right: 0.2541', or 'wrong: the answer is 0.2541 (you said 0.3)', and its Rich style."""
     want = answer_text(g.exercise.answer)
     if g.right:
-        line, style = f"right: {want}", "bold green"
-    elif g.typed is None:
-        line, style = f"the answer is {want}", "bold yellow"
-    else:
-        typed = answer_text(g.typed if len(g.typed) != 1 else g.typed[0])
-        line, style = f"wrong: the answer is {want} (you said {typed})", "bold red"
+        return f"right: {want}", "bold green"
+    if g.typed is None:
+        return f"the answer is {want}", "bold yellow"
+    typed = answer_text(g.typed if len(g.typed) != 1 else g.typed[0])
+    return f"wrong: the answer is {want} (you said {typed})", "bold red"
+
+
+def score_line(graded: list[Graded]) -> str:
+    """'exercises: 1 of 2 answers right'."""
+    return f"exercises: {sum(g.right for g in graded)} of {plural(len(graded), 'answer')} right"
+
+
+def verdict(out: Output, g: Graded) -> None:
+    """The verdict of one answer (see verdict_line)."""
+    line, style = verdict_line(g)
     if out.rich:
         from rich.text import Text
 
@@ -113,7 +122,7 @@ def none_to_ask(out: Output, r: Report) -> None:
 def score(out: Output, graded: list[Graded]) -> None:
     """The closing line: how many answers were right."""
     right = sum(g.right for g in graded)
-    line = f"exercises: {right} of {plural(len(graded), 'answer')} right"
+    line = score_line(graded)
     if out.rich:
         from rich.text import Text
 

@@ -4,8 +4,14 @@ piped, or JSON."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
+from mlterms.names import key
 from mlterms.render import Output, clean, joined, text
+
+if TYPE_CHECKING:
+    from mlterms.quiz.state import Progress
 
 
 @dataclass(frozen=True)
@@ -16,6 +22,26 @@ class Step:
     demo: bool  # has a demo
     known: bool  # the quiz has seen its card and it is not due
     builds_on: list[str]  # its prerequisites that the order lists before it
+
+
+def steps(
+    order: list[str],
+    builds_on: dict[str, list[str]],
+    demos: set[str],
+    progress: Progress,
+    now: datetime,
+    hides: dict[str, list[str]] | None = None,
+) -> list[Step]:
+    """The terms of a reading order (links.reading_order) with their marks; `demos` holds the
+    names.key of every demo, `builds_on` is links.Links.builds_on, `hides` Glossary.hides (a
+    personal entry keeps the demo of the bundled entry it shadows)."""
+    found = []
+    for term in order:
+        card = progress.get(key(term))
+        known = card is not None and card.due > now
+        demo = any(key(name) in demos for name in [term, *(hides or {}).get(term, [])])
+        found.append(Step(term, demo, known, builds_on.get(term, [])))
+    return found
 
 
 def reading_order(out: Output, steps: list[Step]) -> None:
