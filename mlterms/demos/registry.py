@@ -8,6 +8,7 @@ its one file, and the file imports torch inside the function, so torch loads onl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 DemoFn = Callable[..., None]  # (report, **knob values) -> None
 HERE = Path(__file__).parent
 NOT_THEMES = {"hand", "__pycache__"}  # folders of demos/ that hold no demos
+# An exercise's id is the string literal that opens its `r.exercise(...)` call, so that the quiz
+# knows every exercise card from the files alone (tests/demos/test_all.py holds every demo to it).
+EXERCISE_ID = re.compile(r'\.exercise\(\s*"([a-z0-9-]+)"')
 
 
 class ParamError(ValueError):
@@ -119,6 +123,16 @@ def catalog() -> dict[str, str]:
     for theme in sorted(p for p in HERE.iterdir() if p.is_dir() and p.name not in NOT_THEMES):
         for file in sorted(theme.glob("[!_]*.py")):
             found[file.stem.replace("_", " ")] = f"mlterms.demos.{theme.name}.{file.stem}"
+    return found
+
+
+def exercise_ids() -> dict[str, list[str]]:
+    """Every demo name to the ids of its exercises, in the file's order, read from the demo files
+    without importing them (a few ms for every demo, where running them would take seconds)."""
+    found: dict[str, list[str]] = {}
+    for name, module in catalog().items():
+        path = HERE.joinpath(*module.split(".")[2:]).with_suffix(".py")
+        found[name] = EXERCISE_ID.findall(path.read_text(encoding="utf-8"))
     return found
 
 
