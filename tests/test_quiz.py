@@ -455,6 +455,7 @@ def test_cli_stats_json_keeps_its_shape(notes, state_path):
         "retention_target",
         "weakest",
         "seconds_per_answer",
+        "compute",
     ]  # fmt: skip  (the fields of before issue 15 first, with the same meaning)
     assert (data["retention"], data["path"], data["orphans"]) == (0.0, str(state_path), 0)
     assert data["next_due"] == record.due.isoformat(timespec="seconds")

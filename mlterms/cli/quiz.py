@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import random
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -38,7 +38,7 @@ from mlterms.render import quiz as draw
 if TYPE_CHECKING:
     from mlterms.glossary import Glossary
     from mlterms.quiz.questions import Question
-    from mlterms.quiz.session import Picked, Result, Stage
+    from mlterms.quiz.session import AnyQuestion, Picked, Result, Stage
     from mlterms.quiz.state import Progress
 
 # the parameters that shape the questions, and their flags: --stats and --reset take none
@@ -89,7 +89,7 @@ class Terminal:
         self.out, self.clock = out, clock
         self.previews: dict[int, timedelta] = {}  # what each grade schedules, for the grade prompt
 
-    def show(self, question: Question, number: int, total: int) -> None:
+    def show(self, question: AnyQuestion, number: int, total: int) -> None:
         draw.question(self.out, question, number, total)
 
     def read(self, stage: Stage, options: int) -> str:
@@ -187,13 +187,15 @@ def missing_terms(out: Output, glossary: Glossary, picked: Picked) -> bool:
 
 def show_stats(out: Output, glossary: Glossary, progress: Progress) -> int:
     """Read-only: a corrupt file is reported and left where it is."""
+    from mlterms.quiz import compute
     from mlterms.quiz.scheduling import stats
     from mlterms.render import quiz_stats
 
     if progress.corrupt:
         out.error(f"{progress.path}: {progress.corrupt}; left as it is (the next quiz sets it aside)")
     now = utcnow()
-    quiz_stats.stats(out, stats(glossary, progress, now), now)
+    exercises = compute.stats(compute.catalog(glossary), progress, now)
+    quiz_stats.stats(out, stats(glossary, progress, now), exercises, now)
     return FOUND
 
 
@@ -235,6 +237,8 @@ def practise(out: Output, glossary: Glossary, progress: Progress, options: QuizO
     picked = session.pick_terms(glossary, options.terms)
     if missing_terms(out, glossary, picked):
         return NOT_FOUND
+    if options.mode is Mode.compute:
+        return exercises(out, glossary, progress, picked, options)
     pool = picked.entries or cards.quizzable(glossary)
     if not pool:
         out.error(f"{glossary.path}: no entry has a definition to quiz on")
@@ -247,6 +251,41 @@ def practise(out: Output, glossary: Glossary, progress: Progress, options: QuizO
     instead = questions.downgraded(planned, options.mode)
     if instead:
         out.error(f"--mode {options.mode.value} needs 2 terms with a definition; asking {instead} questions")
+    return sit(out, glossary, progress, planned)
+
+
+def exercises(
+    out: Output, glossary: Glossary, progress: Progress, picked: Picked, options: QuizOptions
+) -> int:
+    """--mode compute: the demos' exercises as cards (of the named terms' demos, with -t). Exit 1
+    if a named term has no exercise or nothing is due; 2 if a demo fails to run."""
+    from mlterms.quiz import compute
+
+    every = compute.catalog(glossary)
+    without = [e.term for e in picked.entries if not compute.of_entries(every, [e])]
+    for term in without:
+        out.error(f"'{term}' has no exercises to compute. Demos with exercises: mlterms demo --list")
+    if without:
+        return NOT_FOUND
+    pool = compute.of_entries(every, picked.entries) if picked.entries else every
+    now = utcnow()
+    planned = compute.plan(pool, progress, options, now=now, rng=random.Random(options.seed))
+    if not planned:
+        draw.nothing_due(
+            out, compute.stats(every, progress, now).next_due, now, "mlterms quiz --mode compute --all"
+        )
+        return NOT_FOUND
+    try:
+        return sit(out, glossary, progress, planned)
+    except compute.DemoFailed as e:
+        out.error(str(e))
+        return ERROR
+
+
+def sit(out: Output, glossary: Glossary, progress: Progress, planned: Sequence[AnyQuestion]) -> int:
+    """Ask the planned questions, saving each answer, then draw the summary."""
+    from mlterms.quiz import session
+
     set_aside(out, progress)
     sitting = session.Session(glossary, progress)
     if not session.run(sitting, planned, Terminal(out, utcnow), utcnow):

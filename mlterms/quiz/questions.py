@@ -48,6 +48,14 @@ class Question:
         return card_key(self.entry)
 
     @property
+    def term(self) -> str:
+        return self.entry.term
+
+    @property
+    def label(self) -> str:
+        return self.entry.term
+
+    @property
     def answer(self) -> int:
         """Index of the right option."""
         return self.options.index(self.entry)

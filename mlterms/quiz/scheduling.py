@@ -11,7 +11,7 @@ from typing import Protocol, TypeVar
 
 from mlterms.glossary import Entry, Glossary
 from mlterms.quiz import insights
-from mlterms.quiz.cards import AGAIN, HARD, card_key, quizzable
+from mlterms.quiz.cards import AGAIN, HARD, card_key, is_exercise, quizzable
 from mlterms.quiz.insights import Weak
 from mlterms.quiz.state import Progress, Record
 
@@ -111,7 +111,7 @@ class Stats:
     retention: float | None  # share of answers that were not 'again'; None before any answer
     next_due: datetime | None  # the soonest card due after now
     hardest: list[HardCard]
-    orphans: int  # cards in the file of terms not in this glossary (another glossary's): kept
+    orphans: int  # term cards in the file not in this glossary (another glossary's): kept
     path: Path
     reviews_by_day: dict[date, int] = field(default_factory=dict)  # local days
     streak_days: int = 0
@@ -137,7 +137,8 @@ def hardest(records: list[tuple[Entry, Record]], limit: int = 5) -> list[HardCar
 
 def stats(glossary: Glossary, progress: Progress, now: datetime, tz: tzinfo | None = None) -> Stats:
     """Cards, seen, due now and soon, retention, hardest and weakest terms, cards of other
-    glossaries, and the review history by local day (`tz`; None: the system's time zone)."""
+    glossaries, and the review history by local day, over term cards (exercise cards have their
+    own, compute.stats) (`tz`; None: the system's time zone)."""
     pool = quizzable(glossary)
     seen = [(e, r) for e in pool if (r := progress.get(card_key(e))) is not None]
     records = [r for _, r in seen]
@@ -153,7 +154,7 @@ def stats(glossary: Glossary, progress: Progress, now: datetime, tz: tzinfo | No
         retention=sum(x != AGAIN for x in ratings) / len(ratings) if ratings else None,
         next_due=min(upcoming, default=None),
         hardest=hardest(seen),
-        orphans=len(set(progress.cards) - {card_key(e) for e, _ in seen}),
+        orphans=len({k for k in progress.cards if not is_exercise(k)} - {card_key(e) for e, _ in seen}),
         path=progress.path,
         reviews_by_day=days,
         streak_days=insights.streak(days, insights.local_day(now, tz)),

@@ -64,11 +64,7 @@ def answer_text(answer: Any) -> str:
 def ask(out: Output, r: Report, e: Exercise, n: int, total: int) -> None:
     """The question and what it is about, before the prompt."""
     head = f"Exercise {n}/{total} ({r.term}): {e.question}"
-    lines = ["", *textwrap.wrap(clean(head), width(out))]
-    for name, value in e.given.items():
-        lines += ["  " + line for line in given_lines(name, value, width(out) - 2)]
-    if e.tolerance:
-        lines.append(f"  (within {e.tolerance:.2g})")
+    lines = ["", *textwrap.wrap(clean(head), width(out)), *given_block(e, width(out))]
     if out.rich:
         from rich.text import Text
 
@@ -79,22 +75,36 @@ def ask(out: Output, r: Report, e: Exercise, n: int, total: int) -> None:
         say(out, lines)
 
 
+def given_block(e: Exercise, width: int) -> list[str]:
+    """What the question is about: its given inputs, two spaces in, and the tolerance."""
+    lines = []
+    for name, value in e.given.items():
+        lines += ["  " + line for line in given_lines(name, value, width - 2)]
+    if e.tolerance:
+        lines.append(f"  (within {e.tolerance:.2g})")
+    return lines
+
+
 def verdict(out: Output, g: Graded) -> None:
     """'right: 0.2541', or 'wrong: the answer is 0.2541 (you said 0.3)'."""
-    want = answer_text(g.exercise.answer)
-    if g.right:
-        line, style = f"right: {want}", "bold green"
-    elif g.typed is None:
-        line, style = f"the answer is {want}", "bold yellow"
-    else:
-        typed = answer_text(g.typed if len(g.typed) != 1 else g.typed[0])
-        line, style = f"wrong: the answer is {want} (you said {typed})", "bold red"
+    line, style = verdict_line(g)
     if out.rich:
         from rich.text import Text
 
         out.print(Text(line, style=style))
     else:
         say(out, [line])
+
+
+def verdict_line(g: Graded) -> tuple[str, str]:
+    """The verdict's words and their Rich style."""
+    want = answer_text(g.exercise.answer)
+    if g.right:
+        return f"right: {want}", "bold green"
+    if g.typed is None:
+        return f"the answer is {want}", "bold yellow"
+    typed = answer_text(g.typed if len(g.typed) != 1 else g.typed[0])
+    return f"wrong: the answer is {want} (you said {typed})", "bold red"
 
 
 def hint(out: Output) -> None:
