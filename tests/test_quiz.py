@@ -175,7 +175,7 @@ def test_cli_eof_with_json_still_prints_the_result(notes, state_path):
 
 
 def test_cli_ctrl_c_in_the_middle_keeps_what_was_answered(notes, state_path, monkeypatch):
-    from mlterms.cli import quiz as command
+    from mlterms.cli import conversation as command
 
     answers = iter(["1"])
 

@@ -1,8 +1,7 @@
-"""The quiz command: flashcards scheduled by FSRS. This module owns the reading of answers.
+"""The quiz command: flashcards scheduled by FSRS.
 
 The library (mlterms.quiz) picks, grades, saves and runs the question loop; the renderer
-(mlterms.render.quiz) draws; here we parse the options and implement the loop's Conversation:
-read a line, draw a question or feedback.
+(mlterms.render.quiz) draws; cli/conversation.py reads the answers; here we parse the options.
 
 The library modules that hold FSRS are imported in the functions that use them: FSRS takes about
 25 ms to import, and while every command's module is imported at start-up, `define` would pay it.
@@ -10,13 +9,10 @@ The library modules that hold FSRS are imported in the functions that use them: 
 
 from __future__ import annotations
 
-import contextlib
 import random
-import sys
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -31,14 +27,14 @@ from mlterms.cli.common import (
     miss_message,
     state,
 )
+from mlterms.cli.conversation import Terminal, read_line, utcnow
 from mlterms.quiz.options import Mode, QuizOptions
 from mlterms.render import Output
 from mlterms.render import quiz as draw
 
 if TYPE_CHECKING:
     from mlterms.glossary import Glossary
-    from mlterms.quiz.questions import Question
-    from mlterms.quiz.session import AnyQuestion, Picked, Result, Stage
+    from mlterms.quiz.session import AnyQuestion, Picked
     from mlterms.quiz.state import Progress
 
 # the parameters that shape the questions, and their flags: --stats and --reset take none
@@ -52,62 +48,6 @@ QUESTION_OPTIONS = {
     "no_save": "--no-save",
     "retention": "--retention",
 }
-
-
-def utcnow() -> datetime:
-    """The quiz's clock: the library takes the time as an argument."""
-    return datetime.now(timezone.utc)
-
-
-def read_line(prompt: str, stream: IO[str] | None = None) -> str:
-    """One answer. On a terminal: line editing, prompt on `stream`. In a pipe: the next line,
-    echoed after the prompt so the transcript reads well. EOFError at the end of input."""
-    stream = stream or sys.stdout
-    if sys.stdin is None:  # started with stdin closed (`mlterms quiz <&-`)
-        raise EOFError
-    with contextlib.suppress(AttributeError, ValueError):
-        # a stray byte in an answer is no reason for a traceback
-        sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
-    if sys.stdin.isatty() and stream is sys.stdout and stream.isatty():
-        with contextlib.suppress(ImportError):
-            import readline  # noqa: F401  (arrow keys and history for input(); loaded only on a terminal)
-        return input(prompt)
-    stream.write(prompt)
-    stream.flush()
-    line = sys.stdin.readline()
-    if not line:
-        raise EOFError
-    if not sys.stdin.isatty():
-        stream.write(line if line.endswith("\n") else line + "\n")
-    return line.rstrip("\r\n")
-
-
-class Terminal:
-    """The quiz loop's Conversation on stdin and the Output: prompts, questions, feedback."""
-
-    def __init__(self, out: Output, clock: Callable[[], datetime]):
-        self.out, self.clock = out, clock
-        self.previews: dict[int, timedelta] = {}  # what each grade schedules, for the grade prompt
-
-    def show(self, question: AnyQuestion, number: int, total: int) -> None:
-        draw.question(self.out, question, number, total)
-
-    def read(self, stage: Stage, options: int) -> str:
-        previews = self.previews if stage == "grade" else None
-        return read_line(draw.prompt(stage, options, previews), draw.stream(self.out))
-
-    def retry(self, stage: Stage, options: int) -> None:
-        draw.hint(self.out, draw.retry(stage, options))
-
-    def reveal(self, question: Question, previews: dict[int, timedelta]) -> None:
-        self.previews = previews
-        draw.reveal(self.out, question)
-
-    def feedback(self, result: Result) -> None:
-        draw.feedback(self.out, result, self.clock())
-
-    def undone(self, result: Result) -> None:
-        draw.undone(self.out, result)
 
 
 def idle_options(ctx: typer.Context, actions: dict[str, bool], yes: bool) -> str | None:
