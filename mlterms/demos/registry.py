@@ -127,8 +127,8 @@ def catalog() -> dict[str, str]:
 
 
 def exercise_ids() -> dict[str, list[str]]:
-    """Every demo name to the ids of its exercises, in the file's order, read from the demo files
-    without importing them (a few ms for every demo, where running them would take seconds)."""
+    """Every demo name to the ids of its exercises (in the file's order, not always the run's), read
+    from the demo files without importing them: a few ms for every demo, where running takes seconds."""
     found: dict[str, list[str]] = {}
     for name, module in catalog().items():
         path = HERE.joinpath(*module.split(".")[2:]).with_suffix(".py")

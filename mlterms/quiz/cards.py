@@ -6,6 +6,8 @@ A term's card id is its lookup key (`dropout`); a demo exercise's is `exercise:<
 
 from __future__ import annotations
 
+import functools
+
 from mlterms.glossary import Entry, Glossary
 from mlterms.names import key
 
@@ -14,9 +16,15 @@ EXERCISE = "exercise:"  # the prefix of an exercise card's id
 RATINGS = {AGAIN: "again", HARD: "hard", GOOD: "good", EASY: "easy"}
 
 
+@functools.lru_cache(maxsize=8192)
+def name_key(name: str) -> str:
+    """names.key, remembered: picking the wrong options of one question asks it thousands of times."""
+    return key(name)
+
+
 def card_key(entry: Entry) -> str:
     """A term's card id: its lookup key, so 'Batch-Norm' and 'batch norm' share progress."""
-    return key(entry.term)
+    return name_key(entry.term)
 
 
 def exercise_key(demo: str, exercise_id: str) -> str:
