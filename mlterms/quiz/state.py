@@ -30,7 +30,6 @@ from pathlib import Path
 
 from fsrs import Card, Rating, Scheduler
 from fsrs.scheduler import DEFAULT_PARAMETERS
-from platformdirs import user_data_dir
 
 from mlterms.quiz.stored import (  # noqa: F401  (the file format, re-exported for callers of the store)
     FORMAT,
@@ -58,6 +57,8 @@ def home() -> Path:
     override = os.environ.get("MLTERMS_HOME")
     if override:
         return Path(override).expanduser()
+    from platformdirs import user_data_dir  # not imported at all when MLTERMS_HOME is set
+
     return Path(user_data_dir("mlterms", appauthor=False))
 
 
