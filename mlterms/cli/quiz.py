@@ -255,7 +255,7 @@ def quiz(
         help="Only these terms (repeat, or a,b).",
     ),
     seed: int | None = typer.Option(
-        None, "--seed", min=0, max=2**32 - 1, help="Same seed, same order and options."
+        None, "--seed", min=0, max=2**32 - 1, help="Same seed, same order, options and numbers."
     ),
     stats: bool = typer.Option(False, "--stats", help="Show progress: seen, due, retention, hardest terms."),
     reset_all: bool = typer.Option(False, "--reset", help="Forget all progress (asks first)."),
@@ -283,7 +283,9 @@ def quiz(
 
     Due cards come first, then new ones. Questions: choice (pick the masked term among 4),
     recall (say the definition, then grade yourself 1-4; each grade shows its next interval)
-    and typed (type the term; small typos are forgiven). A missed card comes back later in the
+    and typed (type the term; small typos are forgiven); mixed picks one per card. compute asks
+    the demos' exercises, cards of their own, with fresh numbers each time (--seed fixes them;
+    it loads torch). A missed card comes back later in the
     sitting until it is right; :u undoes the last answer. Each answer is saved at once (not with
     --no-save); Ctrl-C or end of input ends with a summary. Answers are read one per line in a
     pipe. --stats, --reset, --export-log and --optimize take no question options.
@@ -293,6 +295,7 @@ def quiz(
     \b
       mlterms quiz
       mlterms quiz --mode typed --count 5
+      mlterms quiz --mode compute -t softmax
       mlterms quiz --term dropout --term softmax --all
       mlterms quiz --stats
       mlterms quiz --export-log reviews.csv
