@@ -543,6 +543,7 @@ def test_cli_stats_history_fields(notes, state_path):
     assert data["seconds_per_answer"] == round(sum(times) / len(times) / 1000, 3)
     text = invoke(notes, "--stats").stdout
     assert "streak         1 day" in text and "reviews per day, last 20 weeks:" in text
+    assert "mature cards   none reviewed yet (target 90%)" in text
     assert "weakest (chance of recall now):\n" in text
 
 

@@ -26,10 +26,7 @@ def stats_rows(data: Stats, exercises: ComputeStats, now: datetime) -> list[tupl
         ("due in 7 days", str(data.due_soon)),
         ("reviews", str(data.reviews)),
         ("retention", retention),
-        (
-            "mature cards",
-            f"{percent(data.retention_observed)} right (target {percent(data.retention_target)})",
-        ),
+        ("mature cards", mature(data)),
         ("streak", plural(data.streak_days, "day")),
     ]
     if data.seconds_per_answer is not None:
