@@ -247,7 +247,7 @@ def answer(
             now = clock()
             return session.typed(question, text, now, ms(now))
     if question.mode == "compute":
-        compute = question
+        compute = question  # the narrowed type, for the closure
 
         def graded(line: str) -> tuple[str, Graded] | None:
             verdict = compute.grade(line)

@@ -194,7 +194,7 @@ def feedback(out: Output, result: Result, now: datetime) -> None:
     if q.mode == "compute":
         from mlterms.render import quiz_compute
 
-        quiz_compute.feedback(out, result, due)
+        quiz_compute.feedback(out, q, result, due)
         return
     word, colour = verdict(result)
     entry = q.entry

@@ -51,9 +51,8 @@ def question(out: Output, q: ComputeQuestion, number: int, total: int) -> None:
     out.print(Panel(Group(*body), title=title, title_align="left"))
 
 
-def feedback_lines(result: Result) -> tuple[str, str, list[str]]:
+def feedback_lines(q: ComputeQuestion, result: Result) -> tuple[str, str, list[str]]:
     """The verdict, its colour, and the lines under it: the demo run to look at, if wrong."""
-    q: Any = result.question
     graded = grade(q.exercise, result.answer)
     assert graded is not None  # the answer was read as numbers before it was graded
     line, style = verdict_line(graded)
@@ -63,9 +62,9 @@ def feedback_lines(result: Result) -> tuple[str, str, list[str]]:
     return line, style, notes
 
 
-def feedback(out: Output, result: Result, due: str) -> None:
+def feedback(out: Output, q: ComputeQuestion, result: Result, due: str) -> None:
     """Right or wrong with the value, the demo run that computed it, and when the card comes back."""
-    line, style, notes = feedback_lines(result)
+    line, style, notes = feedback_lines(q, result)
     if not out.rich:
         out.say([line, *(f"  {note}" for note in [*notes, due])])
         return
