@@ -272,9 +272,7 @@ def quiz(
         metavar="FILE.csv",
         help="Write the review log in the FSRS optimizer's CSV schema.",
     ),
-    fit: bool = typer.Option(
-        False, "--optimize", help="Fit the scheduler to your own reviews (512 or more)."
-    ),
+    fit: bool = typer.Option(False, "--optimize", help="Fit the scheduler to your reviews (512 or more)."),
     as_json: bool = typer.Option(
         False, "--json", help="Print only the result as JSON (questions go to stderr)."
     ),
@@ -282,13 +280,12 @@ def quiz(
     """Practise the glossary as flashcards, scheduled by FSRS like Anki.
 
     Due cards come first, then new ones. Questions: choice (pick the masked term among 4),
-    recall (say the definition, then grade yourself 1-4; each grade shows its next interval)
-    and typed (type the term; small typos are forgiven); mixed picks one per card. compute asks
-    the demos' exercises, cards of their own, with fresh numbers each time (--seed fixes them;
-    it loads torch). A missed card comes back later in the
-    sitting until it is right; :u undoes the last answer. Each answer is saved at once (not with
-    --no-save); Ctrl-C or end of input ends with a summary. Answers are read one per line in a
-    pipe. --stats, --reset, --export-log and --optimize take no question options.
+    recall (say the definition, then grade yourself 1-4; each grade shows its next interval),
+    typed (type the term; small typos are forgiven), mixed (one of those per card) and compute
+    (a demo's exercise, fresh numbers each time; loads torch). A missed card comes back later
+    in the sitting until it is right; :u undoes the last answer. Each answer is saved at once
+    (not with --no-save); Ctrl-C or end of input ends with a summary. Answers are read one per
+    line in a pipe. --stats, --reset, --export-log and --optimize take no question options.
 
     Examples:
 
