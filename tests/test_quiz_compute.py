@@ -151,6 +151,7 @@ def test_cli_the_seed_fixes_the_numbers_and_another_gives_others(state_path):
     assert given(3) != given(4)
     [(_, shown, expected)] = [g for g in given(4) if g[0] == "mae"][:1]
     assert (shown, expected) == (exercise_of(card, 4).given, exercise_of(card, 4).answer)
+    assert not state_path.parent.exists()  # --no-save: nothing written
 
 
 def test_cli_dont_know_unclear_answers_and_undo(bundled, state_path):
