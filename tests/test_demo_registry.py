@@ -28,6 +28,14 @@ def test_names_come_from_file_names_without_importing_demos():
     assert not {m for m in set(sys.modules) - before if m.startswith("mlterms.demos.losses")}
 
 
+def test_exercise_ids_come_from_the_files_without_importing_demos():
+    before = set(sys.modules)
+    ids = registry.exercise_ids()
+    assert set(ids) == set(registry.names())
+    assert not {m for m in set(sys.modules) - before if m.startswith("mlterms.demos.")}
+    # (tests/demos/test_all.py checks them against every demo's run)
+
+
 def test_each_file_registers_the_demo_it_is_named_after():
     for name in registry.names():
         assert registry.get(name).name == name

@@ -175,7 +175,7 @@ def test_cli_eof_with_json_still_prints_the_result(notes, state_path):
 
 
 def test_cli_ctrl_c_in_the_middle_keeps_what_was_answered(notes, state_path, monkeypatch):
-    from mlterms.cli import quiz as command
+    from mlterms.cli import conversation as command
 
     answers = iter(["1"])
 
@@ -455,6 +455,7 @@ def test_cli_stats_json_keeps_its_shape(notes, state_path):
         "retention_target",
         "weakest",
         "seconds_per_answer",
+        "compute",
     ]  # fmt: skip  (the fields of before issue 15 first, with the same meaning)
     assert (data["retention"], data["path"], data["orphans"]) == (0.0, str(state_path), 0)
     assert data["next_due"] == record.due.isoformat(timespec="seconds")
@@ -542,6 +543,7 @@ def test_cli_stats_history_fields(notes, state_path):
     assert data["seconds_per_answer"] == round(sum(times) / len(times) / 1000, 3)
     text = invoke(notes, "--stats").stdout
     assert "streak         1 day" in text and "reviews per day, last 20 weeks:" in text
+    assert "mature cards   none reviewed yet (target 90%)" in text
     assert "weakest (chance of recall now):\n" in text
 
 

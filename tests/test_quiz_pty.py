@@ -138,3 +138,42 @@ def test_previews_relearning_and_undo_in_a_terminal(spawn, tmp_path):
     second = "gelu" if first == "relu" else "relu"
     assert [review[1] for review in cards[second]["log"]] == [1, 3]
     assert all(isinstance(review[2], int) and review[2] >= 0 for review in cards[second]["log"])  # ms
+
+
+def test_a_compute_session_in_a_terminal(spawn, tmp_path):
+    from mlterms.demos import registry
+    from mlterms.render.exercise import answer_text
+
+    def answer(exercise_id: str, seed: int) -> str:
+        found = [e for e in registry.run("softmax", seed).exercises if e.id == exercise_id]
+        return answer_text(found[0].answer)
+
+    ids = {"largest probability": "largest-prob", "Cross-entropy of": "grad-true-class"}
+    child = spawn("--mode", "compute", "-t", "softmax", "--seed", "4")
+    child.timeout = 120  # the first question imports torch
+    child.expect(r"Question 1/2.*compute")
+    child.expect("largest probability|Cross-entropy of")
+    first = ids[child.match.group(0)]
+    child.expect(r"your answer \(Enter if you don't know\): ")
+    child.sendline(answer(first, 4))
+    child.expect(f"✓ right: {answer(first, 4)}")
+    child.expect("Question 2/2")
+    child.expect("largest probability|Cross-entropy of")
+    second = ids[child.match.group(0)]
+    child.expect(r"your answer \(Enter if you don't know\): ")
+    child.sendline("99")
+    child.expect(f"✗ wrong: the answer is {answer(second, 4)} \\(you said 99\\)")
+    child.expect("computed by: mlterms demo softmax --seed 4")
+    child.expect("Again")  # relearning: new numbers, from the next seed
+    child.expect(r"your answer \(Enter if you don't know\): ")
+    child.sendline(answer(second, 5))
+    child.expect(f"✓ right: {answer(second, 5)}")
+    child.expect("Done: ")
+    child.expect("1 of 2 right")
+    child.expect(f"Relearned: softmax/{second} \\(1 repeat\\)")
+    child.expect(pexpect.EOF)
+    assert "Traceback" not in child.before
+    child.close()
+    assert child.exitstatus == 0
+    cards = state(tmp_path)
+    assert [r[1] for r in cards[f"exercise:softmax:{second}"]["log"]] == [1, 3]

@@ -92,3 +92,29 @@ def test_optimize_fits_saves_and_reschedules(home):
     after = Progress.open(home / "state.json")
     assert after.parameters == saved
     assert any(after.get(k).due != before.get(k).due for k in before.cards)  # rescheduled
+
+
+def test_optimize_keeps_what_a_quiz_saves_during_the_fit(home, monkeypatch):
+    from fsrs import Scheduler
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    synthetic(home / "state.json", 3, 5, random.Random(3))
+    fitted = [w * 1.5 for w in DEFAULT_PARAMETERS[:4]] + list(DEFAULT_PARAMETERS[4:])  # first stabilities
+    later = T0 + timedelta(days=30)
+
+    def fit(logs):  # meanwhile, a quiz answers a new card and an old one
+        quiz = Progress.open(home / "state.json", fuzz=False)
+        quiz.review("term0", "term 0", 1, later, ms=900)
+        quiz.review("dropout", "dropout", 3, later, ms=800)
+        return fitted
+
+    monkeypatch.setattr(reviewlog, "fit", fit)
+    reviewlog.optimize(Progress.open(home / "state.json", fuzz=False))
+    after = Progress.open(home / "state.json", fuzz=False)
+    assert after.parameters == fitted
+    assert after.get("dropout").reviews == 1 and after.get("term0").reviews == 6
+    scheduler = Scheduler(parameters=fitted, enable_fuzzing=False)
+    for key in ("dropout", "term0", "term1"):  # every card rescheduled with the fitted parameters
+        record = after.get(key)
+        want = scheduler.reschedule_card(record.card, reviewlog.review_logs(record))
+        assert (record.card.stability, record.card.due) == (want.stability, want.due)

@@ -10,7 +10,7 @@ import pytest
 
 from mlterms.glossary import parse
 from mlterms.quiz import scheduling as s
-from mlterms.quiz.cards import AGAIN, EASY, GOOD, HARD
+from mlterms.quiz.cards import AGAIN, EASY, GOOD, HARD, card_key
 from mlterms.quiz.session import Session
 from mlterms.quiz.state import Progress
 
@@ -112,6 +112,7 @@ def test_new_cards_come_after_the_new_cards_they_build_on():
         chosen = s.select(
             glossary.entries,
             Progress(Path("/nonexistent")),
+            key=card_key,
             count=10,
             new=10,
             now=T0,

@@ -302,6 +302,16 @@ def test_two_quizzes_at_once_keep_both_answers(path):
     assert set(fresh(path).cards) == {"dropout", "softmax", "relu"}
 
 
+def test_an_update_writes_only_the_settings_it_changed(path):
+    quiz, fit = fresh(path), fresh(path)
+    quiz.configure(retention=0.8)
+    quiz.review("dropout", "dropout", GOOD, T0)
+    fit.configure(parameters=[0.5] * 21)
+    fit.update(lambda stored: stored.cards.pop("dropout"))  # applied to the file as it is now
+    after = fresh(path)
+    assert (after.retention, after.parameters, after.cards) == (0.8, [0.5] * 21, {})
+
+
 def test_unknown_cards_survive_saves(path):
     progress = fresh(path)
     progress.review("gone", "a term that was removed", GOOD, T0)

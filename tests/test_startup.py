@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import run_probed
+from .conftest import mlterms_modules, run_probed
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,27 @@ def test_only_explore_imports_textual(tmp_path, args):
     loaded, done = run_probed(*args, env={"MLTERMS_HOME": str(tmp_path)})
     assert done.returncode == 0 or "Traceback" not in done.stderr
     assert "textual" not in loaded, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "demos"),
+    [
+        (["quiz", "--mode", "choice", "-n", "1", "--seed", "1", "--no-save"], set()),
+        (
+            ["quiz", "--stats"],
+            {"mlterms.demos", "mlterms.demos.catalog", "mlterms.demos.registry"},
+        ),  # exercise ids from the files
+        (["quiz", "--stats", "--json"], {"mlterms.demos", "mlterms.demos.catalog", "mlterms.demos.registry"}),
+    ],
+)
+def test_only_compute_mode_loads_a_demo(tmp_path, args, demos):
+    loaded, done = run_probed(*args, input="1\n", env={"MLTERMS_HOME": str(tmp_path)})
+    assert not loaded & {"torch", "numpy"}, done.stderr
+    assert {m for m in mlterms_modules(done) if m.startswith("mlterms.demos")} == demos
+
+
+def test_compute_mode_runs_the_demo_of_its_card(tmp_path):
+    args = ["quiz", "--mode", "compute", "-t", "l1 loss", "-n", "1", "--seed", "1", "--no-save"]
+    loaded, done = run_probed(*args, input="\n", env={"MLTERMS_HOME": str(tmp_path)})
+    assert "torch" in loaded and "mlterms.demos.losses.l1_loss" in mlterms_modules(done)
+    assert "don't know: the answer is " in done.stdout

@@ -254,7 +254,7 @@ def run_and_draw(out: Output, names: list[str], plan: Plan, many: bool) -> tuple
 
 def quiz(out: Output, report) -> bool:
     """Ask the report's exercises, one line each; True if every answer was right."""
-    from mlterms.cli.quiz import read_line
+    from mlterms.cli.conversation import read_line
     from mlterms.demos.answers import grade
     from mlterms.render import exercise as draw
 

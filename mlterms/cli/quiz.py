@@ -1,8 +1,7 @@
-"""The quiz command: flashcards scheduled by FSRS. This module owns the reading of answers.
+"""The quiz command: flashcards scheduled by FSRS.
 
 The library (mlterms.quiz) picks, grades, saves and runs the question loop; the renderer
-(mlterms.render.quiz) draws; here we parse the options and implement the loop's Conversation:
-read a line, draw a question or feedback.
+(mlterms.render.quiz) draws; cli/conversation.py reads the answers; here we parse the options.
 
 The library modules that hold FSRS are imported in the functions that use them: FSRS takes about
 25 ms to import, and while every command's module is imported at start-up, `define` would pay it.
@@ -10,13 +9,10 @@ The library modules that hold FSRS are imported in the functions that use them: 
 
 from __future__ import annotations
 
-import contextlib
 import random
-import sys
-from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -31,14 +27,14 @@ from mlterms.cli.common import (
     miss_message,
     state,
 )
+from mlterms.cli.conversation import Terminal, read_line, utcnow
 from mlterms.quiz.options import Mode, QuizOptions
 from mlterms.render import Output
 from mlterms.render import quiz as draw
 
 if TYPE_CHECKING:
     from mlterms.glossary import Glossary
-    from mlterms.quiz.questions import Question
-    from mlterms.quiz.session import Picked, Result, Stage
+    from mlterms.quiz.session import AnyQuestion, Picked
     from mlterms.quiz.state import Progress
 
 # the parameters that shape the questions, and their flags: --stats and --reset take none
@@ -52,62 +48,6 @@ QUESTION_OPTIONS = {
     "no_save": "--no-save",
     "retention": "--retention",
 }
-
-
-def utcnow() -> datetime:
-    """The quiz's clock: the library takes the time as an argument."""
-    return datetime.now(timezone.utc)
-
-
-def read_line(prompt: str, stream: IO[str] | None = None) -> str:
-    """One answer. On a terminal: line editing, prompt on `stream`. In a pipe: the next line,
-    echoed after the prompt so the transcript reads well. EOFError at the end of input."""
-    stream = stream or sys.stdout
-    if sys.stdin is None:  # started with stdin closed (`mlterms quiz <&-`)
-        raise EOFError
-    with contextlib.suppress(AttributeError, ValueError):
-        # a stray byte in an answer is no reason for a traceback
-        sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
-    if sys.stdin.isatty() and stream is sys.stdout and stream.isatty():
-        with contextlib.suppress(ImportError):
-            import readline  # noqa: F401  (arrow keys and history for input(); loaded only on a terminal)
-        return input(prompt)
-    stream.write(prompt)
-    stream.flush()
-    line = sys.stdin.readline()
-    if not line:
-        raise EOFError
-    if not sys.stdin.isatty():
-        stream.write(line if line.endswith("\n") else line + "\n")
-    return line.rstrip("\r\n")
-
-
-class Terminal:
-    """The quiz loop's Conversation on stdin and the Output: prompts, questions, feedback."""
-
-    def __init__(self, out: Output, clock: Callable[[], datetime]):
-        self.out, self.clock = out, clock
-        self.previews: dict[int, timedelta] = {}  # what each grade schedules, for the grade prompt
-
-    def show(self, question: Question, number: int, total: int) -> None:
-        draw.question(self.out, question, number, total)
-
-    def read(self, stage: Stage, options: int) -> str:
-        previews = self.previews if stage == "grade" else None
-        return read_line(draw.prompt(stage, options, previews), draw.stream(self.out))
-
-    def retry(self, stage: Stage, options: int) -> None:
-        draw.hint(self.out, draw.retry(stage, options))
-
-    def reveal(self, question: Question, previews: dict[int, timedelta]) -> None:
-        self.previews = previews
-        draw.reveal(self.out, question)
-
-    def feedback(self, result: Result) -> None:
-        draw.feedback(self.out, result, self.clock())
-
-    def undone(self, result: Result) -> None:
-        draw.undone(self.out, result)
 
 
 def idle_options(ctx: typer.Context, actions: dict[str, bool], yes: bool) -> str | None:
@@ -187,13 +127,15 @@ def missing_terms(out: Output, glossary: Glossary, picked: Picked) -> bool:
 
 def show_stats(out: Output, glossary: Glossary, progress: Progress) -> int:
     """Read-only: a corrupt file is reported and left where it is."""
+    from mlterms.quiz import compute
     from mlterms.quiz.scheduling import stats
     from mlterms.render import quiz_stats
 
     if progress.corrupt:
         out.error(f"{progress.path}: {progress.corrupt}; left as it is (the next quiz sets it aside)")
     now = utcnow()
-    quiz_stats.stats(out, stats(glossary, progress, now), now)
+    exercises = compute.stats(compute.catalog(glossary), progress, now)
+    quiz_stats.stats(out, stats(glossary, progress, now), exercises, now)
     return FOUND
 
 
@@ -235,6 +177,8 @@ def practise(out: Output, glossary: Glossary, progress: Progress, options: QuizO
     picked = session.pick_terms(glossary, options.terms)
     if missing_terms(out, glossary, picked):
         return NOT_FOUND
+    if options.mode is Mode.compute:
+        return exercises(out, glossary, progress, picked, options)
     pool = picked.entries or cards.quizzable(glossary)
     if not pool:
         out.error(f"{glossary.path}: no entry has a definition to quiz on")
@@ -247,6 +191,41 @@ def practise(out: Output, glossary: Glossary, progress: Progress, options: QuizO
     instead = questions.downgraded(planned, options.mode)
     if instead:
         out.error(f"--mode {options.mode.value} needs 2 terms with a definition; asking {instead} questions")
+    return sit(out, glossary, progress, planned)
+
+
+def exercises(
+    out: Output, glossary: Glossary, progress: Progress, picked: Picked, options: QuizOptions
+) -> int:
+    """--mode compute: the demos' exercises as cards (of the named terms' demos, with -t). Exit 1
+    if a named term has no exercise or nothing is due; 2 if a demo fails to run."""
+    from mlterms.quiz import compute
+
+    every = compute.catalog(glossary)
+    without = [e.term for e in picked.entries if not compute.of_entries(every, [e])]
+    for term in without:
+        out.error(f"'{term}' has no exercises to compute. Demos with exercises: mlterms demo --list")
+    if without:
+        return NOT_FOUND
+    pool = compute.of_entries(every, picked.entries) if picked.entries else every
+    now = utcnow()
+    planned = compute.plan(pool, progress, options, now=now, rng=random.Random(options.seed))
+    if not planned:
+        draw.nothing_due(
+            out, compute.stats(every, progress, now).next_due, now, "mlterms quiz --mode compute --all"
+        )
+        return NOT_FOUND
+    try:
+        return sit(out, glossary, progress, planned)
+    except compute.DemoFailed as e:
+        out.error(str(e))
+        return ERROR
+
+
+def sit(out: Output, glossary: Glossary, progress: Progress, planned: Sequence[AnyQuestion]) -> int:
+    """Ask the planned questions, saving each answer, then draw the summary."""
+    from mlterms.quiz import session
+
     set_aside(out, progress)
     sitting = session.Session(glossary, progress)
     if not session.run(sitting, planned, Terminal(out, utcnow), utcnow):
@@ -276,7 +255,7 @@ def quiz(
         help="Only these terms (repeat, or a,b).",
     ),
     seed: int | None = typer.Option(
-        None, "--seed", min=0, max=2**32 - 1, help="Same seed, same order and options."
+        None, "--seed", min=0, max=2**32 - 1, help="Same seed, same order, options and numbers."
     ),
     stats: bool = typer.Option(False, "--stats", help="Show progress: seen, due, retention, hardest terms."),
     reset_all: bool = typer.Option(False, "--reset", help="Forget all progress (asks first)."),
@@ -293,9 +272,7 @@ def quiz(
         metavar="FILE.csv",
         help="Write the review log in the FSRS optimizer's CSV schema.",
     ),
-    fit: bool = typer.Option(
-        False, "--optimize", help="Fit the scheduler to your own reviews (512 or more)."
-    ),
+    fit: bool = typer.Option(False, "--optimize", help="Fit the scheduler to your reviews (512 or more)."),
     as_json: bool = typer.Option(
         False, "--json", help="Print only the result as JSON (questions go to stderr)."
     ),
@@ -303,17 +280,19 @@ def quiz(
     """Practise the glossary as flashcards, scheduled by FSRS like Anki.
 
     Due cards come first, then new ones. Questions: choice (pick the masked term among 4),
-    recall (say the definition, then grade yourself 1-4; each grade shows its next interval)
-    and typed (type the term; small typos are forgiven). A missed card comes back later in the
-    sitting until it is right; :u undoes the last answer. Each answer is saved at once (not with
-    --no-save); Ctrl-C or end of input ends with a summary. Answers are read one per line in a
-    pipe. --stats, --reset, --export-log and --optimize take no question options.
+    recall (say the definition, then grade yourself 1-4; each grade shows its next interval),
+    typed (type the term; small typos are forgiven), mixed (one of those per card) and compute
+    (a demo's exercise, fresh numbers each time; loads torch). A missed card comes back later
+    in the sitting until it is right; :u undoes the last answer. Each answer is saved at once
+    (not with --no-save); Ctrl-C or end of input ends with a summary. Answers are read one per
+    line in a pipe. --stats, --reset, --export-log and --optimize take no question options.
 
     Examples:
 
     \b
       mlterms quiz
       mlterms quiz --mode typed --count 5
+      mlterms quiz --mode compute -t softmax
       mlterms quiz --term dropout --term softmax --all
       mlterms quiz --stats
       mlterms quiz --export-log reviews.csv

@@ -8,18 +8,23 @@ its one file, and the file imports torch inside the function, so torch loads onl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlterms.demos.catalog import REGISTERED, catalog
+from mlterms.demos.catalog import HERE, REGISTERED, catalog
 from mlterms.names import key
 
 if TYPE_CHECKING:
     from mlterms.demos.report import Report
 
 DemoFn = Callable[..., None]  # (report, **knob values) -> None
+# An exercise's id is the string literal that opens its `r.exercise(...)` call, so that the quiz
+# knows every exercise card from the files alone (tests/demos/test_all.py holds every demo to it).
+EXERCISE_ID = re.compile(r'\.exercise\(\s*"([a-z0-9-]+)"')
 
 
 class ParamError(ValueError):
@@ -109,6 +114,16 @@ def register(name: str, fn: DemoFn, summary: str, params: tuple[Param, ...] = ()
 def name_of_module(module: str) -> str:
     """'mlterms.demos.basics.one_shot_learning' -> 'one shot learning'."""
     return module.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def exercise_ids() -> dict[str, list[str]]:
+    """Every demo name to the ids of its exercises (in the file's order, not always the run's), read
+    from the demo files without importing them: a few ms for every demo, where running takes seconds."""
+    found: dict[str, list[str]] = {}
+    for name, module in catalog().items():
+        path = Path(HERE).joinpath(*module.split(".")[2:]).with_suffix(".py")
+        found[name] = EXERCISE_ID.findall(path.read_text(encoding="utf-8"))
+    return found
 
 
 def names() -> list[str]:

@@ -15,9 +15,9 @@ import random
 import re
 
 from mlterms.glossary import Entry, Glossary
-from mlterms.lookup import resolve
-from mlterms.names import SEPARATORS, key
-from mlterms.quiz.cards import card_key
+from mlterms.lookup import Resolver
+from mlterms.names import SEPARATORS
+from mlterms.quiz.cards import card_key, name_key
 
 BLANK = "_____"
 OPTIONS = 4
@@ -61,9 +61,8 @@ def shows_in(entry: Entry, clue: list[str]) -> bool:
     """Does any name of the entry appear, as a whole word or phrase, in the clue?"""
     folded = " ".join(clue).casefold()
     for name in entry.names:
-        stem = SEPARATORS.split(name.strip().casefold())[0][:2]
-        if stem not in folded:  # quick test: compiling every name's pattern is what costs
-            continue
+        if not all(word[:-1] in folded for word in SEPARATORS.split(name.strip().casefold())):
+            continue  # quick test: the pattern needs every word (a plural may change the last letter)
         pattern = compiled(name)
         if pattern is not None and any(pattern.search(line) for line in clue):
             return True
@@ -76,9 +75,10 @@ def shows_in(entry: Entry, clue: list[str]) -> bool:
 def links(glossary: Glossary) -> Links:
     """See-also links in both directions, between card keys."""
     linked: Links = {}
+    resolver = Resolver(glossary)  # one for all: it builds its index of plurals once
     for entry in glossary.entries:
         for name in entry.see_also:
-            other = resolve(glossary, name)
+            other = resolver.entry(name)
             if other:
                 a, b = card_key(entry), card_key(other)
                 linked.setdefault(a, set()).add(b)
@@ -86,10 +86,15 @@ def links(glossary: Glossary) -> Links:
     return linked
 
 
-def name_words(entry: Entry) -> set[str]:
+def name_words(entry: Entry) -> frozenset[str]:
     """The content words of an entry's names, singular: {'batch', 'normalization'}."""
-    words = {w for name in entry.names for w in re.split(r"\W+", name.casefold()) if w}
-    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words - STOP_WORDS}
+    return words_of(tuple(entry.names))
+
+
+@functools.lru_cache(maxsize=4096)  # every pair of entries is compared while picking options
+def words_of(names: tuple[str, ...]) -> frozenset[str]:
+    words = {w for name in names for w in re.split(r"\W+", name.casefold()) if w}
+    return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words - STOP_WORDS)
 
 
 def similarity(a: Entry, b: Entry) -> int:
@@ -100,7 +105,7 @@ def similarity(a: Entry, b: Entry) -> int:
 
 def synonym(a: Entry, b: Entry) -> bool:
     """Do the two entries share a name (an alias of one is a name of the other)?"""
-    return bool({key(n) for n in a.names} & {key(n) for n in b.names})
+    return bool({name_key(n) for n in a.names} & {name_key(n) for n in b.names})
 
 
 def twin(a: Entry, b: Entry) -> bool:

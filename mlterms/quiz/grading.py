@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rapidfuzz.distance import OSA
-
 from mlterms.glossary import Entry, Glossary
 from mlterms.lookup import resolve
 from mlterms.names import key, singulars
@@ -36,6 +34,8 @@ def names_match(entry: Entry, k: str) -> bool:
 
 def edits(entry: Entry, k: str) -> int | None:
     """Fewest typos (transpositions count once) between the key and a name, if few enough to forgive."""
+    from rapidfuzz.distance import OSA  # slow to import; only typed answers and named options need it
+
     best = None
     for name in {key(n) for n in entry.names}:
         for form in (k, *singulars(k)):

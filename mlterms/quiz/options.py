@@ -11,12 +11,14 @@ KINDS: tuple[Kind, ...] = ("choice", "recall", "typed")
 
 
 class Mode(str, Enum):
-    """The kind of question asked: one kind, or a random kind per card (mixed)."""
+    """The kind of question asked: one kind, or a random kind per card (mixed, never compute).
+    compute asks the demos' exercises, cards of their own (mlterms.quiz.compute)."""
 
     choice = "choice"
     recall = "recall"
     typed = "typed"
     mixed = "mixed"
+    compute = "compute"
 
 
 KIND_OF: dict[Mode, Kind] = {Mode.choice: "choice", Mode.recall: "recall", Mode.typed: "typed"}

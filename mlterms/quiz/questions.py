@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from mlterms.glossary import Entry, Glossary
 from mlterms.quiz.cards import card_key, quizzable
@@ -31,8 +31,6 @@ from mlterms.quiz.state import Progress
 
 __all__ = ["BLANK", "OPTIONS", "Links", "Question", "links", "make_question", "mask", "name_pattern", "plan"]
 
-LEARN_AHEAD = timedelta(minutes=20)  # Anki's learn-ahead limit: with nothing due, ask what is due this soon
-
 
 # --- questions -------------------------------------------------------------------------------
 
@@ -48,6 +46,14 @@ class Question:
     @property
     def key(self) -> str:
         return card_key(self.entry)
+
+    @property
+    def term(self) -> str:
+        return self.entry.term
+
+    @property
+    def label(self) -> str:
+        return self.entry.term
 
     @property
     def answer(self) -> int:
@@ -94,22 +100,17 @@ def plan(
     (`options.terms`, resolved into `pool`) are asked now, due or not. With nothing due, a card
     due within LEARN_AHEAD is asked early. Wrong options come from the whole glossary. New cards
     come in prerequisite order (see scheduling.select)."""
-    everything = options.everything or bool(options.terms)
-    prerequisites = prerequisite_map(glossary)
-
-    def due_by(when: datetime) -> list[Entry]:
-        return select(
-            pool,
-            progress,
-            count=options.count,
-            new=options.new,
-            now=when,
-            rng=rng,
-            everything=everything,
-            prerequisites=prerequisites,
-        )
-
-    entries = due_by(now) or ([] if everything else due_by(now + LEARN_AHEAD))
+    entries = select(
+        pool,
+        progress,
+        key=card_key,
+        count=options.count,
+        new=options.new,
+        now=now,
+        rng=rng,
+        everything=options.everything or bool(options.terms),
+        prerequisites=prerequisite_map(glossary),
+    )
     mode = options.mode
     everyone = quizzable(glossary)
     linked = links(glossary) if mode in (Mode.choice, Mode.mixed) else {}

@@ -5,7 +5,7 @@ The CSV follows the optimizer's schema: `card_id, review_time` (ms since the epo
 `review_rating, review_state` (the card's state *before* the review, replayed from the log:
 New 0, Learning 1, Review 2, Relearning 3) and `review_duration` (ms; empty when not recorded).
 
-Only `optimize` imports torch (through py-fsrs' optimizer, the `optimizer` extra).
+Only `fit` imports torch (through py-fsrs' optimizer, the `optimizer` extra).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from fsrs import Rating, ReviewLog
 
 from mlterms.files import write_atomic
 from mlterms.quiz.state import Progress
-from mlterms.quiz.stored import Record, Review, new_card
+from mlterms.quiz.stored import Record, Review, Stored, new_card
 
 COLUMNS = ["card_id", "review_time", "review_rating", "review_state", "review_duration"]
 NEW = 0  # the state of a card never reviewed (py-fsrs starts cards in Learning)
@@ -76,14 +76,26 @@ def usable(progress: Progress) -> int:
 
 
 def optimize(progress: Progress) -> list[float]:
-    """Fit the parameters to every card's reviews, save them, and reschedule every card."""
-    from fsrs import Optimizer  # imports torch
+    """Fit the parameters to every card's reviews, save them, and reschedule every card.
 
+    The fit takes seconds, so it runs outside the state file's lock; the rescheduling is done
+    under it, on the cards as they are on disk then, so a quiz that saves meanwhile loses nothing
+    (its reviews are rescheduled with the rest)."""
     logs = [log for record in progress.cards.values() for log in review_logs(record)]
-    parameters = list(Optimizer(logs).compute_optimal_parameters())
+    parameters = fit(logs)
     progress.configure(parameters=parameters)
     scheduler = progress.scheduler
-    for record in progress.cards.values():
-        record.card = scheduler.reschedule_card(record.card, review_logs(record))
-    progress.save(set(progress.cards))
+
+    def reschedule(stored: Stored) -> None:
+        for record in stored.cards.values():
+            record.card = scheduler.reschedule_card(record.card, review_logs(record))
+
+    progress.update(reschedule)
     return parameters
+
+
+def fit(logs: list[ReviewLog]) -> list[float]:
+    """py-fsrs' optimizer on these reviews (imports torch)."""
+    from fsrs import Optimizer
+
+    return list(Optimizer(logs).compute_optimal_parameters())

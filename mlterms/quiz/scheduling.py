@@ -3,31 +3,47 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from mlterms.glossary import Entry, Glossary
 from mlterms.quiz import insights
-from mlterms.quiz.cards import AGAIN, HARD, card_key, quizzable
+from mlterms.quiz.cards import AGAIN, HARD, card_key, is_exercise, quizzable
 from mlterms.quiz.insights import Weak
 from mlterms.quiz.state import Progress, Record
 
 SOON = timedelta(days=7)  # the horizon of "due in 7 days"
+LEARN_AHEAD = timedelta(minutes=20)  # Anki's learn-ahead limit: with nothing due, ask what is due this soon
+
+
+class Named(Protocol):
+    """A card's subject: a glossary entry, or a demo's exercise (its term is the demo's)."""
+
+    @property
+    def term(self) -> str: ...
+
+
+C = TypeVar("C", bound=Named)
 
 
 def select(
-    pool: list[Entry],
+    pool: list[C],
     progress: Progress,
     *,
+    key: Callable[[C], str],
     count: int,
     new: int,
     now: datetime,
     rng: random.Random,
     everything: bool = False,
     prerequisites: dict[str, list[str]] | None = None,
-) -> list[Entry]:
-    """The cards to ask: due ones first (most overdue first), then at most `new` unseen ones.
+) -> list[C]:
+    """The cards to ask (`key` gives each one's card id): due ones first (most overdue first),
+    then at most `new` unseen ones. With none of those, the cards due within LEARN_AHEAD, as
+    Anki learns ahead. `everything`: any card, due or not, in a random order.
 
     New cards come in a random order that never puts a card before the new cards of what it
     builds on (`prerequisites`: term -> the terms it builds on, links.Links.builds_on), so that
@@ -37,16 +53,20 @@ def select(
         chosen = list(pool)
         rng.shuffle(chosen)
         return chosen[:count]
-    seen = [(e, r) for e in pool if (r := progress.get(card_key(e))) is not None]
-    due = sorted(((e, r) for e, r in seen if r.due <= now), key=lambda er: er[1].due)
-    fresh = [e for e in pool if progress.get(card_key(e)) is None]
+    seen = [(c, r) for c in pool if (r := progress.get(key(c))) is not None]
+    fresh = [c for c in pool if progress.get(key(c)) is None]
     rng.shuffle(fresh)
     if prerequisites:
         fresh = prerequisites_first(fresh, prerequisites)
-    return ([e for e, _ in due] + fresh[:new])[:count]
+
+    def due_by(when: datetime) -> list[C]:
+        due = sorted(((c, r) for c, r in seen if r.due <= when), key=lambda cr: cr[1].due)
+        return [c for c, _ in due]
+
+    return (due_by(now) + fresh[:new])[:count] or due_by(now + LEARN_AHEAD)[:count]
 
 
-def prerequisites_first(entries: list[Entry], prerequisites: dict[str, list[str]]) -> list[Entry]:
+def prerequisites_first(entries: list[C], prerequisites: dict[str, list[str]]) -> list[C]:
     """The entries in their order, except that each comes after those of its prerequisites (direct
     or not) that are among them. A prerequisite cycle is broken where it is met."""
     by_term = {e.term: e for e in entries}
@@ -91,7 +111,7 @@ class Stats:
     retention: float | None  # share of answers that were not 'again'; None before any answer
     next_due: datetime | None  # the soonest card due after now
     hardest: list[HardCard]
-    orphans: int  # cards in the file of terms not in this glossary (another glossary's): kept
+    orphans: int  # term cards in the file not in this glossary (another glossary's): kept
     path: Path
     reviews_by_day: dict[date, int] = field(default_factory=dict)  # local days
     streak_days: int = 0
@@ -117,7 +137,8 @@ def hardest(records: list[tuple[Entry, Record]], limit: int = 5) -> list[HardCar
 
 def stats(glossary: Glossary, progress: Progress, now: datetime, tz: tzinfo | None = None) -> Stats:
     """Cards, seen, due now and soon, retention, hardest and weakest terms, cards of other
-    glossaries, and the review history by local day (`tz`; None: the system's time zone)."""
+    glossaries, and the review history by local day, over term cards (exercise cards have their
+    own, compute.stats) (`tz`; None: the system's time zone)."""
     pool = quizzable(glossary)
     seen = [(e, r) for e in pool if (r := progress.get(card_key(e))) is not None]
     records = [r for _, r in seen]
@@ -133,7 +154,7 @@ def stats(glossary: Glossary, progress: Progress, now: datetime, tz: tzinfo | No
         retention=sum(x != AGAIN for x in ratings) / len(ratings) if ratings else None,
         next_due=min(upcoming, default=None),
         hardest=hardest(seen),
-        orphans=len(set(progress.cards) - {card_key(e) for e, _ in seen}),
+        orphans=len({k for k in progress.cards if not is_exercise(k)} - {card_key(e) for e, _ in seen}),
         path=progress.path,
         reviews_by_day=days,
         streak_days=insights.streak(days, insights.local_day(now, tz)),

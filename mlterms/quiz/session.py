@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from fsrs import Card
 
@@ -27,7 +27,13 @@ from mlterms.quiz.grading import DONT_KNOW, check_typed, parse_grade, pick_optio
 from mlterms.quiz.questions import Question
 from mlterms.quiz.state import Progress, Record
 
-Stage = Literal["choice", "typed", "recall", "grade", "undo"]  # what a prompt asks for
+if TYPE_CHECKING:  # compute questions are made only in --mode compute (mlterms.quiz.compute)
+    from mlterms.demos.answers import Graded
+    from mlterms.quiz.compute import ComputeQuestion
+
+    AnyQuestion = Question | ComputeQuestion
+
+Stage = Literal["choice", "typed", "recall", "compute", "grade", "undo"]  # what a prompt asks for
 T = TypeVar("T")
 RELEARN_GAP = 3  # a missed card comes back after this many other cards
 UNDO = {":u", ":undo"}
@@ -35,7 +41,7 @@ UNDO = {":u", ":undo"}
 
 @dataclass
 class Result:
-    question: Question
+    question: AnyQuestion
     answer: str
     correct: bool
     rating: int
@@ -45,7 +51,12 @@ class Result:
 
     @property
     def term(self) -> str:
-        return self.question.entry.term
+        return self.question.term
+
+    @property
+    def label(self) -> str:
+        """The card as the summary names it: the term, or 'term/exercise' for a compute card."""
+        return self.question.label
 
     @property
     def relearn(self) -> bool:
@@ -89,9 +100,16 @@ class Session:
         the one the grade's preview showed."""
         return self.record(question, text.strip(), grade != AGAIN, grade, now, ms=ms, card=card)
 
+    def computed(
+        self, question: ComputeQuestion, text: str, graded: Graded, now: datetime, ms: int | None = None
+    ) -> Result:
+        """A compute answer, graded against the exercise's value; a blank one means 'I don't know'."""
+        rating = GOOD if graded.right else AGAIN
+        return self.record(question, text.strip(), graded.right, rating, now, ms=ms)
+
     def record(
         self,
-        question: Question,
+        question: AnyQuestion,
         answer: str,
         correct: bool,
         rating: int,
@@ -101,12 +119,12 @@ class Session:
         card: Card | None = None,
     ) -> Result:
         self.before.append(self.progress.get(question.key))
-        saved = self.progress.review(question.key, question.entry.term, rating, now, card, ms)
+        saved = self.progress.review(question.key, question.term, rating, now, card, ms)
         result = Result(question, answer, correct, rating, saved.due, typo, ms)
         self.results.append(result)
         return result
 
-    def previews(self, question: Question, now: datetime) -> dict[int, Card]:
+    def previews(self, question: AnyQuestion, now: datetime) -> dict[int, Card]:
         """What each grade would schedule, as Anki shows above its buttons."""
         return self.progress.preview(question.key, now)
 
@@ -133,12 +151,12 @@ class Session:
         return sum(r.correct for r in self.first_tries)
 
     def relearned(self) -> dict[str, int]:
-        """The terms missed, then answered right in a repeat: how many repeats each took."""
+        """The cards missed, then answered right in a repeat, by label: how many repeats each took."""
         tries: dict[str, int] = {}
         for r in self.results:
             if r.relearn:
-                tries[r.term] = tries.get(r.term, 0) + 1
-        right = {r.term for r in self.results if r.relearn and r.correct}
+                tries[r.label] = tries.get(r.label, 0) + 1
+        right = {r.label for r in self.results if r.relearn and r.correct}
         return {term: n for term, n in tries.items() if term in right}
 
     def to_review(self) -> list[Result]:
@@ -159,7 +177,7 @@ class Conversation(Protocol):
     """The user's side of the loop. `read` raises EOFError at the end of input; it and every
     other method may raise KeyboardInterrupt. Both end the quiz early."""
 
-    def show(self, question: Question, number: int, total: int) -> None: ...
+    def show(self, question: AnyQuestion, number: int, total: int) -> None: ...
 
     def read(self, stage: Stage, options: int) -> str: ...
 
@@ -176,13 +194,13 @@ class Conversation(Protocol):
 
 
 def run(
-    session: Session, questions: list[Question], talk: Conversation, clock: Callable[[], datetime]
+    session: Session, questions: Sequence[AnyQuestion], talk: Conversation, clock: Callable[[], datetime]
 ) -> bool:
     """Ask every question, and each missed one again until it is right; `clock` gives the time of
     each answer. True if all were asked; False if Ctrl-C or the end of input stopped the quiz
     (the answers given are saved)."""
-    queue: list[Question] = list(questions)
-    history: list[list[Question]] = []  # the queue before each answer, for undo
+    queue: list[AnyQuestion] = list(questions)
+    history: list[list[AnyQuestion]] = []  # the queue before each answer, for undo
     try:
         while queue:
             question = queue[0]
@@ -208,7 +226,9 @@ def run(
     return True
 
 
-def answer(session: Session, question: Question, talk: Conversation, clock: Callable[[], datetime]) -> Result:
+def answer(
+    session: Session, question: AnyQuestion, talk: Conversation, clock: Callable[[], datetime]
+) -> Result:
     """Read until the answer is usable, then grade and save it."""
     shown = clock()
 
@@ -226,6 +246,17 @@ def answer(session: Session, question: Question, talk: Conversation, clock: Call
         with shielded():
             now = clock()
             return session.typed(question, text, now, ms(now))
+    if question.mode == "compute":
+        compute = question  # the narrowed type, for the closure
+
+        def graded(line: str) -> tuple[str, Graded] | None:
+            verdict = compute.grade(line)
+            return None if verdict is None else (line, verdict)
+
+        text, verdict = read_until(talk, "compute", 0, graded)
+        with shielded():
+            now = clock()
+            return session.computed(question, text, verdict, now, ms(now))
     text = ask(talk, "recall", 0)
     at = clock()
     previews = session.previews(question, at)

@@ -22,6 +22,7 @@ process that died mid-save: the save removes it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -96,7 +97,7 @@ class Progress:
         self.fuzz = fuzz
         self.parameters: list[float] | None = None  # fitted by --optimize; None: py-fsrs' defaults
         self.retention: float | None = None  # the desired retention; None: py-fsrs' default, 0.9
-        self.settings_changed = False  # parameters or retention to write at the next save
+        self.unsaved: set[str] = set()  # the settings to write at the next save: parameters, retention
         self.corrupt: str | None = None  # why the file on disk is not a state, if it is not
         self.persist = persist  # False (--no-save): answers change the cards in memory only
 
@@ -156,9 +157,10 @@ class Progress:
         """Change the scheduler's parameters or desired retention; written at the next save."""
         if parameters is not None:
             self.parameters = list(parameters)
+            self.unsaved.add("parameters")
         if retention is not None:
             self.retention = retention
-        self.settings_changed = True
+            self.unsaved.add("retention")
 
     def get(self, key: str) -> Record | None:
         return self.cards.get(key)
@@ -203,25 +205,41 @@ class Progress:
         another quiz may have saved since. Nothing is written when `persist` is False."""
         if not self.persist:
             return
+
+        def merge(disk: Stored) -> None:
+            for k in keys:
+                if k in self.cards:
+                    disk.cards[k] = self.cards[k]
+                else:
+                    disk.cards.pop(k, None)
+
+        self.update(merge)
+
+    def update(self, change: Callable[[Stored], None]) -> None:
+        """Change the state as it is on disk now: under the lock, re-read the file, write the settings
+        changed here (`configure`), apply `change` to the cards read, and save. What another quiz
+        saved meanwhile is kept, and this Progress then holds what was written. With `persist`
+        False, `change` applies to the cards in memory and nothing is written."""
+        if not self.persist:
+            change(Stored(self.cards, self.parameters, self.retention))
+            return
         with locked(self.path):
             remove_stale_temps(self.path)
             try:
                 disk = read_state(self.path)
             except Corrupt as e:
                 raise ProgressError(f"{self.path}: {e}; not overwriting it") from None
-            if self.settings_changed:
-                disk.parameters, disk.retention = self.parameters, self.retention
-            for k in keys:
-                if k in self.cards:
-                    disk.cards[k] = self.cards[k]
-                else:
-                    disk.cards.pop(k, None)
+            if "parameters" in self.unsaved:
+                disk.parameters = self.parameters
+            if "retention" in self.unsaved:
+                disk.retention = self.retention
+            change(disk)
             try:
                 write_atomic(self.path, dump_state(disk))
             except OSError as e:
                 raise ProgressError(f"cannot save {self.path}: {e.strerror or e}") from None
         self.cards, self.parameters, self.retention = disk.cards, disk.parameters, disk.retention
-        self.settings_changed = False
+        self.unsaved = set()
 
     def reset(self, now: datetime) -> Path | None:
         """Start over: the old file is kept as `state.json.reset-<timestamp>`; returns its path."""

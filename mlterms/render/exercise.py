@@ -64,11 +64,7 @@ def answer_text(answer: Any) -> str:
 def ask(out: Output, r: Report, e: Exercise, n: int, total: int) -> None:
     """The question and what it is about, before the prompt."""
     head = f"Exercise {n}/{total} ({r.term}): {e.question}"
-    lines = ["", *textwrap.wrap(clean(head), width(out))]
-    for name, value in e.given.items():
-        lines += ["  " + line for line in given_lines(name, value, width(out) - 2)]
-    if e.tolerance:
-        lines.append(f"  (within {e.tolerance:.2g})")
+    lines = ["", *textwrap.wrap(clean(head), width(out)), *given_block(e, width(out))]
     if out.rich:
         from rich.text import Text
 
@@ -93,6 +89,16 @@ def verdict_line(g: Graded) -> tuple[str, str]:
 def score_line(graded: list[Graded]) -> str:
     """'exercises: 1 of 2 answers right'."""
     return f"exercises: {sum(g.right for g in graded)} of {plural(len(graded), 'answer')} right"
+
+
+def given_block(e: Exercise, width: int) -> list[str]:
+    """What the question is about: its given inputs, two spaces in, and the tolerance."""
+    lines = []
+    for name, value in e.given.items():
+        lines += ["  " + line for line in given_lines(name, value, width - 2)]
+    if e.tolerance:
+        lines.append(f"  (within {e.tolerance:.2g})")
+    return lines
 
 
 def verdict(out: Output, g: Graded) -> None:

@@ -14,12 +14,16 @@ from mlterms.render import Output, bullet_grid, clean, plural, text
 
 if TYPE_CHECKING:  # the quiz's classes, for annotations only: importing them loads FSRS
     from mlterms.quiz.questions import Question
-    from mlterms.quiz.session import Result, Session
+    from mlterms.quiz.session import AnyQuestion, Result, Session
+
+# Compute questions are drawn by render/quiz_compute.py, imported only when one is asked: it
+# loads the demos' answer grading, which no other quiz needs.
 
 HINTS = {
     "choice": "answer [1-4 or a term; Enter if you don't know]: ",
     "typed": "term (Enter if you don't know): ",
     "recall": "your definition (Enter to reveal): ",
+    "compute": "your answer (Enter if you don't know): ",
     "grade": "grade [1 again, 2 hard, 3 good, 4 easy]: ",
 }
 RETRY = {
@@ -55,6 +59,10 @@ def interval(span: timedelta) -> str:
 
 def retry(stage: str, options: int = 4) -> str:
     """What to type after an answer that made no sense at this stage."""
+    if stage == "compute":
+        from mlterms.render.exercise import HINT
+
+        return HINT
     return RETRY[stage].replace("1-4", f"1-{options}")
 
 
@@ -111,7 +119,12 @@ def in_words(due: datetime, now: datetime) -> str:
 # --- one question ----------------------------------------------------------------------------
 
 
-def question(out: Output, q: Question, number: int, total: int) -> None:
+def question(out: Output, q: AnyQuestion, number: int, total: int) -> None:
+    if q.mode == "compute":
+        from mlterms.render import quiz_compute
+
+        quiz_compute.question(out, q, number, total)
+        return
     head = f"Again ({q.mode}): " if q.relearn else f"Question {number}/{total} ({q.mode}): "
     head += f"what is {asked(q)}?" if q.mode == "recall" else "which term is this?"
     if not out.rich:
@@ -161,7 +174,7 @@ def reveal(out: Output, q: Question) -> None:
 
 
 def verdict(result: Result) -> tuple[str, str]:
-    """The first words of the feedback and their colour."""
+    """The first words of the feedback and their colour (not for compute questions)."""
     if result.question.mode == "recall":
         return f"graded {RATINGS[result.rating]}", "green" if result.correct else "red"
     if result.typo:
@@ -176,10 +189,16 @@ def verdict(result: Result) -> tuple[str, str]:
 
 def feedback(out: Output, result: Result, now: datetime) -> None:
     """Right or wrong, the correct term with its first bullet, and when the card comes back."""
-    word, colour = verdict(result)
-    entry = result.question.entry
-    first = entry.definition[0] if entry.definition and result.question.mode != "recall" else None
     due = f"next review {when(result.due, now)}"
+    q = result.question
+    if q.mode == "compute":
+        from mlterms.render import quiz_compute
+
+        quiz_compute.feedback(out, q, result, due)
+        return
+    word, colour = verdict(result)
+    entry = q.entry
+    first = entry.definition[0] if entry.definition and q.mode != "recall" else None
     if not out.rich:
         say(out, [f"{word}: {entry.term}", *([f"  {first}"] if first else []), f"  {due}"])
         return
@@ -194,7 +213,7 @@ def feedback(out: Output, result: Result, now: datetime) -> None:
 
 def undone(out: Output, result: Result) -> None:
     """The answer just taken back; its card is asked again."""
-    line = f"undone: {result.term} (asked again)"
+    line = f"undone: {result.label} (asked again)"
     if out.rich:
         out.print(text(line, "yellow"))
     else:
@@ -210,7 +229,7 @@ def summary(out: Output, session: Session, now: datetime) -> None:
         out.json(session_json(session))
         return
     score = f"{session.correct} of {session.asked} right" if session.asked else "no answers recorded"
-    review = [(r.term, when(r.due, now)) for r in session.to_review()]
+    review = [(r.label, when(r.due, now)) for r in session.to_review()]
     relearned = relearn_line(session.relearned())
     if not out.rich:
         lines = ["", f"Done: {score}.", *([relearned] if relearned else [])]
@@ -245,14 +264,16 @@ def review_table(review: list[tuple[str, str]]):
     return table
 
 
-def nothing_due(out: Output, next_due: datetime | None, now: datetime) -> None:
+def nothing_due(
+    out: Output, next_due: datetime | None, now: datetime, anyway: str = "mlterms quiz --all"
+) -> None:
     """No card to ask: when the next one is due, and how to practise anyway."""
     if out.is_json:
         out.json({"asked": 0, "correct": 0, "relearned": {}, "results": []})
     line = "Nothing due"
     if next_due:
         line += f"; next card {in_words(next_due, now)}"
-    line += ". Practise anyway with: mlterms quiz --all"
+    line += f". Practise anyway with: {anyway}"
     if out.rich:
         out.print(text(line, "green"))
     else:
@@ -267,23 +288,34 @@ def stamp(when: datetime | None) -> str | None:
     return when.isoformat(timespec="seconds") if when else None
 
 
-def shown(q: Question) -> dict[str, Any]:
+def shown(q: AnyQuestion) -> dict[str, Any]:
     """The question as it was shown: its prompt lines and its options' names."""
+    if q.mode == "compute":
+        from mlterms.render import quiz_compute
+
+        return quiz_compute.shown(q)
     prompt = [f"what is {asked(q)}?"] if q.mode == "recall" else list(q.clue)
     return {"prompt": prompt, "options": [o.term for o in q.options]}
 
 
 def result_json(result: Result) -> dict[str, Any]:
-    return {
+    """One answer; a compute one adds `expected` (the value), `given`, `demo` and `seed`."""
+    q = result.question
+    data = {
         "term": result.term,
-        "mode": result.question.mode,
+        "mode": q.mode,
         "answer": result.answer,
         "correct": result.correct,
         "rating": RATINGS[result.rating],
         "due": stamp(result.due),
         "relearn": result.relearn,
-        "question": shown(result.question),
+        "question": shown(q),
     }
+    if q.mode == "compute":
+        from mlterms.render import quiz_compute
+
+        data |= quiz_compute.extra_json(q)
+    return data
 
 
 def session_json(session: Session) -> dict[str, Any]:

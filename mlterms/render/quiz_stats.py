@@ -14,10 +14,11 @@ from mlterms.render import Output, plural, text
 from mlterms.render.quiz import say, stamp, when
 
 if TYPE_CHECKING:  # the quiz's classes, for annotations only: importing them loads FSRS
+    from mlterms.quiz.compute import ComputeStats
     from mlterms.quiz.scheduling import HardCard, Stats
 
 
-def stats_rows(data: Stats, now: datetime) -> list[tuple[str, str]]:
+def stats_rows(data: Stats, exercises: ComputeStats, now: datetime) -> list[tuple[str, str]]:
     retention = f"{data.retention:.0%}" if data.retention is not None else "-"
     rows = [
         ("cards", f"{data.cards} ({data.seen} seen, {data.new} new)"),
@@ -25,10 +26,7 @@ def stats_rows(data: Stats, now: datetime) -> list[tuple[str, str]]:
         ("due in 7 days", str(data.due_soon)),
         ("reviews", str(data.reviews)),
         ("retention", retention),
-        (
-            "mature cards",
-            f"{percent(data.retention_observed)} right (target {percent(data.retention_target)})",
-        ),
+        ("mature cards", mature(data)),
         ("streak", plural(data.streak_days, "day")),
     ]
     if data.seconds_per_answer is not None:
@@ -37,8 +35,17 @@ def stats_rows(data: Stats, now: datetime) -> list[tuple[str, str]]:
         rows.append(("next due", when(data.next_due, now)))
     if data.orphans:
         rows.append(("other", f"{plural(data.orphans, 'card')} from other glossaries (kept)"))
+    rows.append(("compute", compute_line(exercises)))
     rows.append(("state file", str(data.path)))
     return rows
+
+
+def compute_line(data: ComputeStats) -> str:
+    """The exercise cards: '3 of 269 exercises seen, 1 due now, 67% right (--mode compute)'."""
+    line = f"{data.seen} of {plural(data.cards, 'exercise')} seen, {data.due_now} due now"
+    if data.retention is not None:
+        line += f", {percent(data.retention)} right"
+    return line + " (--mode compute)"
 
 
 def mature(data: Stats) -> str:
@@ -105,11 +112,12 @@ def hard_line(card: HardCard, now: datetime) -> str:
     return f"{lapses} in {plural(card.reviews, 'review')}, due {when(card.due, now)}"
 
 
-def stats(out: Output, data: Stats, now: datetime) -> None:
+def stats(out: Output, data: Stats, exercises: ComputeStats, now: datetime) -> None:
+    """The term cards' progress and history, and the exercise cards' line."""
     if out.is_json:
-        out.json(stats_json(data))
+        out.json(stats_json(data, exercises))
         return
-    rows = stats_rows(data, now)
+    rows = stats_rows(data, exercises, now)
     hard = [(c.term, hard_line(c, now)) for c in data.hardest]
     if out.rich:
         out.print(stats_table(rows, hard))
@@ -144,8 +152,9 @@ def stats_table(rows: list[tuple[str, str]], hard: list[tuple[str, str]]):
     return Group(table, text(""), worst)
 
 
-def stats_json(data: Stats) -> dict[str, Any]:
-    """What `quiz --stats --json` prints; `due_7d` counts the cards due after now, within 7 days."""
+def stats_json(data: Stats, exercises: ComputeStats) -> dict[str, Any]:
+    """What `quiz --stats --json` prints; `due_7d` counts the cards due after now, within 7 days.
+    The exercise cards (--mode compute) are counted apart, in `compute`."""
     return {
         "cards": data.cards,
         "seen": data.seen,
@@ -174,6 +183,15 @@ def stats_json(data: Stats) -> dict[str, Any]:
         "retention_target": data.retention_target,
         "weakest": [{"term": w.term, "retrievability": round(w.retrievability, 3)} for w in data.weakest],
         "seconds_per_answer": rounded(data.seconds_per_answer),
+        "compute": {
+            "cards": exercises.cards,
+            "seen": exercises.seen,
+            "new": exercises.new,
+            "due_now": exercises.due_now,
+            "reviews": exercises.reviews,
+            "retention": rounded(exercises.retention),
+            "next_due": stamp(exercises.next_due),
+        },
     }
 
 

@@ -18,6 +18,7 @@ from mlterms.demos.report import KINDS
 from .util import failures, run
 
 NAMES = registry.names()
+EXERCISE_IDS = registry.exercise_ids()  # what the quiz reads from the files
 KNOBBED = [name for name in NAMES if registry.params(name)]
 SEEDS = range(5)
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -34,6 +35,7 @@ def test_every_demo_passes_at_seeds_0_to_4(name):
     assert all(i == ids[0] for i in ids), f"{name}: exercise ids change with the seed: {ids}"
     assert len(set(ids[0])) == len(ids[0]), f"{name}: exercise ids repeat: {ids[0]}"
     assert all(SLUG.fullmatch(i) for i in ids[0]), f"{name}: exercise ids must be slugs: {ids[0]}"
+    assert sorted(ids[0]) == sorted(EXERCISE_IDS[name]), f"{name}: open each r.exercise( call with its id"
     kinds = [c.kind for c in reports[0].checks]
     assert all(k in KINDS for k in kinds), f"{name}: every check says its kind: {kinds}"
     assert "reference" in kinds, f"{name} has no reference check"

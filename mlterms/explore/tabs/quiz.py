@@ -22,12 +22,12 @@ from textual.widgets import Button, Input, Static
 
 from mlterms.explore.widgets import Field, background, deliver
 from mlterms.glossary import Glossary
+from mlterms.quiz.questions import Question
 from mlterms.render import bullet_grid, text
 from mlterms.render import quiz as draw
 
 if TYPE_CHECKING:
-    from mlterms.quiz.questions import Question
-    from mlterms.quiz.session import Result, Session
+    from mlterms.quiz.session import AnyQuestion, Result, Session
 
 STOP = object()  # put in place of an answer: the app is closing
 INTRO = "Press z to practise: due cards first, then new ones, saved as you answer, as `mlterms quiz` does."
@@ -51,7 +51,9 @@ class Bridge:
         except RuntimeError:  # the app is gone: end the quiz as the end of input does
             raise EOFError from None
 
-    def show(self, question: Question, number: int, total: int) -> None:
+    def show(self, question: AnyQuestion, number: int, total: int) -> None:
+        if not isinstance(question, Question):  # the tab plans term cards only: compute cards
+            raise EOFError  # need torch, and stay in `mlterms quiz --mode compute`
         self.call(self.tab.show_question, question, number, total)
 
     def read(self, stage: str, options: int) -> str:
@@ -227,6 +229,8 @@ class QuizTab(VerticalScroll):
     def feedback(self, result: Result) -> None:
         """Right or wrong, the term with its first bullet, and when the card comes back."""
         word, colour = draw.verdict(result)
+        if not isinstance(result.question, Question):  # never planned here (see Bridge.show)
+            return
         entry = result.question.entry
         mark = "✓ " if result.correct else "✗ "
         lines = [text(mark + word, f"bold {colour}") + text(" · ", "dim") + text(entry.term, "bold")]
