@@ -22,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 
 from mlterms import parsed
-from mlterms.names import article_from_heading, keys, term_from_heading
+from mlterms.names import heading_parts, keys
 
 # The title ends at its last character that is not ' ', '\t' or '#' (what a lazy '(.*?)' finds).
 HEADING = re.compile(r"^ {0,3}###(?:[ \t]+(.*[^ \t#])?)?[ \t#]*$")
@@ -278,8 +278,8 @@ class _Builder:
             self.text(n, stripped)
 
     def heading(self, n: int, title: str) -> None:
-        term = term_from_heading(title)
-        self.current = Entry(term, n, article=article_from_heading(title)) if term else None
+        term, article = heading_parts(title)
+        self.current = Entry(term, n, article=article) if term else None
         if self.current:
             self.entries.append(self.current)
         else:

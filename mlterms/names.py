@@ -32,6 +32,19 @@ def article_from_heading(title: str) -> str:
     return words[-1].casefold() if words and words[-1].casefold() in ("a", "an", "the") else ""
 
 
+def heading_parts(title: str) -> tuple[str, str]:
+    """(term_from_heading(title), article_from_heading(title)), with one match of WHAT_IS for
+    both unless the match reaches the end of the term: the parser calls this for every heading."""
+    stripped = title.strip()
+    cleaned = stripped.rstrip("?").strip()
+    found = WHAT_IS.match(cleaned)  # anchored at the start: the part sub() would remove
+    term = cleaned[found.end() :].strip() if found else cleaned
+    if found and found.end() == len(cleaned) and cleaned != stripped:
+        found = WHAT_IS.match(stripped)  # the article's match may go on past the '?' (article_from_heading)
+    words = found.group().split() if found else []
+    return term, words[-1].casefold() if words and words[-1].casefold() in ("a", "an", "the") else ""
+
+
 def key(text: str) -> str:
     """The matching key of a term or query: 'What is a One-Shot_Learning?' -> 'oneshotlearning'."""
     if not text.isascii():  # full-width letters, ligatures, ...

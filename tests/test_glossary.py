@@ -18,8 +18,8 @@ from mlterms.glossary import (
     load,
     parse,
     read_text,
-    term_from_heading,
 )
+from mlterms.names import article_from_heading, heading_parts, term_from_heading
 
 from .conftest import SEED, SMALL
 
@@ -425,3 +425,16 @@ def test_entries_are_equal_only_when_every_field_is():
             changed = value + "x"
         other = Entry(**{n: getattr(base, n) for n in Entry.FIELDS} | {name: changed})
         assert other != base and name in repr(other), name
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["what", "What", "is", "are", "'s", "\u2019s", "s", "a", "An", "the", "?", " ", "\t", "x", "GAN"]
+        ),
+        max_size=8,
+    ).map("".join)
+)
+def test_heading_parts_is_term_and_article_from_heading(title):
+    assert heading_parts(title) == (term_from_heading(title), article_from_heading(title))
