@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import json
 import os
 import re
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,7 @@ from mlterms.glossary import Entry
 from mlterms.names import keys as bulk_keys
 from mlterms.search.snippet import has_markers, scrub
 
-SCHEMA = 5  # bump when the index layout or what goes into it changes
+SCHEMA = 6  # bump when the index layout or what goes into it changes
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 COLUMNS = ("term", "aliases", "body", "see", "builds")
 KEEP_FILES = 8  # cached index files kept; the least recently used go first
@@ -87,6 +87,8 @@ def rows_digest(rows: list[Row]) -> str:
     by counting them). Text that does contain them is hashed as JSON instead, so that two different
     glossaries can never share an index file.
     """
+    import hashlib  # here: a warm search of a file (bytes_digest) never needs OpenSSL
+
     blob = "\x1e".join("\x1f".join(row) for row in rows)
     if blob.count("\x1f") == (len(COLUMNS) - 1) * len(rows) and blob.count("\x1e") == max(len(rows) - 1, 0):
         return hashlib.sha256(b"entries\0" + blob.encode("utf-8", "surrogatepass")).hexdigest()
@@ -100,10 +102,14 @@ def text_digest(text: str) -> str:
 
 
 def bytes_digest(data: bytes) -> str:
-    """text_digest of the text these UTF-8 bytes hold (the same hash), without decoding them."""
-    digest = hashlib.sha256(b"text\0")
-    digest.update(data)
-    return digest.hexdigest()
+    """text_digest of the text these UTF-8 bytes hold (the same value), without decoding them.
+
+    A fingerprint (the length, CRC-32 and Adler-32), not a cryptographic hash: importing
+    hashlib (OpenSSL) costs a warm search 6 ms, a third of its own work. It keeps an index from
+    outliving an edit of its file; two different files share one only by a ~2^-64 accident (or by
+    design, which takes someone who can write the glossary anyway).
+    """
+    return f"text-{len(data):x}-{zlib.crc32(data):08x}-{zlib.adler32(data):08x}"
 
 
 @dataclass(frozen=True)

@@ -222,3 +222,37 @@ def test_default_cache_dir_is_the_user_cache_dir(monkeypatch):
 
     monkeypatch.delenv("MLTERMS_CACHE")
     assert index.cache_dir() == Path(user_cache_dir("mlterms"))
+
+
+def test_the_file_fingerprint_changes_with_any_one_byte_and_with_order():
+    from mlterms.search.index import bytes_digest, text_digest
+
+    data = ("### what is dropout\n- zeroes units at random\n" * 50).encode()
+    seen = {bytes_digest(data)}
+    for at in range(0, len(data), 97):
+        changed = data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]
+        seen.add(bytes_digest(changed))
+    swapped = data[:3] + data[4:5] + data[3:4] + data[5:]  # '### w' -> '###w '
+    seen.add(bytes_digest(swapped))
+    assert len(seen) == len(range(0, len(data), 97)) + 2
+    assert bytes_digest(data) == text_digest(data.decode())
+
+
+def test_a_warm_search_of_a_file_does_not_import_hashlib(tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import big_glossary
+
+    path = tmp_path / "big.md"
+    path.write_text(big_glossary(500), encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from mlterms.search import search_file\n"
+        f"search_file({str(path)!r}, 'gradient')\n"
+        "print('hashlib' in sys.modules or '_hashlib' in sys.modules)\n"
+    )
+    env = {"MLTERMS_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    run = [sys.executable, "-c", code]
+    subprocess.run(run, env=env, check=True, capture_output=True)  # cold: builds the index
+    assert subprocess.run(run, env=env, check=True, capture_output=True, text=True).stdout.strip() == "False"
