@@ -30,13 +30,12 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 import sqlite3
 from dataclasses import dataclass
 
 from mlterms.names import WHAT_IS, key, singulars
 from mlterms.search.hit import Hit
-from mlterms.search.index import COLUMNS, NameKeys, load_words, split_aliases
+from mlterms.search.index import COLUMNS, WORD, NameKeys, load_words, split_aliases
 from mlterms.search.snippet import MARKERS, Spans, first_bullet, name_line, pick_bullet, unmark, unmarked
 from mlterms.search.typos import corrections, edits_allowed, fuzzy
 
@@ -56,7 +55,6 @@ CANDIDATES = 60  # entries scored in full (the best by a first, cheap score), at
 PREFIX = 4  # words this long also match as prefixes of longer words
 MOST = 2 / 3  # "most of" a name, and of the query, for a name hit
 FIELDS = {"term": "name", "aliases": "alias", "body": "definition", "see": "see_also", "builds": "builds_on"}
-WORD = re.compile(r"[^\W_]+")  # letters and digits: what the unicode61 tokenizer keeps
 
 STOPWORDS = frozenset(
     [
