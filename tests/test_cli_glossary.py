@@ -201,3 +201,13 @@ def test_search_without_a_hit_says_so_on_a_terminal_only(runner):
     assert shown.exit_code == 1 and shown.stderr == "mlterms: no results for 'zzqxjv'\n"
     data = runner.invoke(app, ["search", "zzqxjv", "--json"])
     assert (data.exit_code, json.loads(data.stdout), data.stderr) == (1, [], "")
+
+
+def test_check_of_a_path_with_a_nul_is_a_one_line_error():
+    from typer.testing import CliRunner
+
+    from mlterms.cli.app import app
+
+    result = CliRunner().invoke(app, ["check", "notes\x00.md"])
+    assert result.exit_code == 2 and "not a valid file name" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

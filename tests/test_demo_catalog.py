@@ -13,7 +13,7 @@ DEMOS = Path(catalog.HERE)
 
 def test_every_demo_file_is_named_and_nothing_else():
     files = {
-        p.stem.replace("_", " "): f"mlterms.demos.{p.parent.name}.{p.stem}"
+        p.stem.replace("__", "-").replace("_", " "): f"mlterms.demos.{p.parent.name}.{p.stem}"
         for p in DEMOS.glob("*/*.py")
         if p.parent.name not in catalog.NOT_THEMES and not p.name.startswith("_")
     }
@@ -30,3 +30,14 @@ def test_the_catalog_imports_no_demo_and_not_the_registry():
     code = "import sys; from mlterms.demos import catalog; catalog.names(); print(sorted(m for m in sys.modules if m.startswith('mlterms')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['mlterms', 'mlterms.demos', 'mlterms.demos.catalog']"
+
+
+def test_demo_names_are_spelled_like_their_bundled_terms():
+    """'__' in a file name is a hyphen: the demo of 'top-k sampling' is not 'top k sampling'."""
+    from mlterms.glossary import bundled_path, load
+    from mlterms.names import key
+
+    terms = {key(e.term): e.term for e in load(bundled_path()).entries}
+    assert catalog.name_of_stem("one__shot_learning") == "one-shot learning"
+    for name in catalog.names():
+        assert terms.get(key(name), name) == name, f"{name!r} is spelled {terms[key(name)]!r} in the glossary"

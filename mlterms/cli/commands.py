@@ -197,7 +197,10 @@ def checked_layers(ctx: typer.Context, path: str | None) -> list[Glossary]:
         state(ctx).glossary()  # no entries in any layer: NoEntries
         return state(ctx).parts()
     files = state(ctx).layers().files
-    real = os.path.realpath(path)
+    try:
+        real = os.path.realpath(path)
+    except ValueError:  # a NUL in the path: load() says so, as for any file it can't read
+        real = None
     at = next((n for n, layer in enumerate(files) if os.path.realpath(layer.path) == real), None)
     if at is None:
         return [with_entries(load(path))]

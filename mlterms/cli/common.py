@@ -122,8 +122,8 @@ def at_most(value: int | None) -> int | None:
 def demo_keys() -> set[str]:
     """The names.key of every demo, from the catalog: no demo module (let alone torch) is imported.
 
-    A demo's name comes from its file name ('one_shot_learning.py'), so terms are matched to demos
-    by key: 'one-shot learning' has the demo 'one shot learning'.
+    A demo's name comes from its file name ('one__shot_learning.py' is 'one-shot learning'), and
+    terms are matched to demos by key, so an alias or another spelling finds the demo too.
     """
     from mlterms.demos.catalog import names  # the catalog alone: not the registry
 

@@ -15,9 +15,15 @@ NOT_THEMES = {"hand", "__pycache__"}  # folders of demos/ that hold no demos
 REGISTERED: dict[str, Any] = {}  # name -> registry.Demo, filled as demo files are imported
 
 
+def name_of_stem(stem: str) -> str:
+    """A demo's name from its file name: '_' is a space and '__' a hyphen, so that the name is
+    spelled like its glossary term: 'convolution', 'one__shot_learning' -> 'one-shot learning'."""
+    return stem.replace("__", "-").replace("_", " ")
+
+
 def catalog() -> dict[str, str]:
     """Every demo name, to its module: `layers/convolution.py` is 'convolution', in
-    mlterms.demos.layers.convolution; 'one_shot_learning.py' is 'one shot learning'."""
+    mlterms.demos.layers.convolution; 'one__shot_learning.py' is 'one-shot learning'."""
     found: dict[str, str] = {}
     with os.scandir(HERE) as listing:
         themes = sorted(e.name for e in listing if e.name not in NOT_THEMES and e.is_dir())
@@ -26,7 +32,7 @@ def catalog() -> dict[str, str]:
             files = sorted(e.name for e in listing if e.name.endswith(".py") and e.name[0] != "_")
         for file in files:
             stem = file[:-3]
-            found[stem.replace("_", " ")] = f"mlterms.demos.{theme}.{stem}"
+            found[name_of_stem(stem)] = f"mlterms.demos.{theme}.{stem}"
     return found
 
 

@@ -1,7 +1,8 @@
 """The demo registry: one file per demo, its name known from the file name alone.
 
-A demo lives in `mlterms/demos/<theme>/<name>.py` (`one_shot_learning.py` is the demo of
-"one-shot learning": names match by `names.key`), and registers its function with `@demo`.
+A demo lives in `mlterms/demos/<theme>/<name>.py` (`one__shot_learning.py` is the demo of
+"one-shot learning": `_` is a space and `__` a hyphen; names match terms by `names.key`), and
+registers its function with `@demo`.
 Listing the theme folders gives every name without importing anything; running a demo imports
 its one file, and the file imports torch inside the function, so torch loads only when it runs.
 """
@@ -15,7 +16,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlterms.demos.catalog import HERE, REGISTERED, catalog
+from mlterms.demos.catalog import HERE, REGISTERED, catalog, name_of_stem
 from mlterms.names import key
 
 if TYPE_CHECKING:
@@ -112,8 +113,8 @@ def register(name: str, fn: DemoFn, summary: str, params: tuple[Param, ...] = ()
 
 
 def name_of_module(module: str) -> str:
-    """'mlterms.demos.basics.one_shot_learning' -> 'one shot learning'."""
-    return module.rsplit(".", 1)[-1].replace("_", " ")
+    """'mlterms.demos.basics.one__shot_learning' -> 'one-shot learning' (catalog.name_of_stem)."""
+    return name_of_stem(module.rsplit(".", 1)[-1])
 
 
 def exercise_ids() -> dict[str, list[str]]:

@@ -63,7 +63,7 @@ def test_multi_head_matches_numpy(heads, causal):
 
 @pytest.mark.parametrize("heads,queries,source", [("2", 3, 5), ("4", 1, 7), ("1", 6, 2)])
 def test_mha_weights_shape_and_rows(heads, queries, source):
-    r = run("multi head attention", heads=heads, queries=queries, source=source)
+    r = run("multi-head attention", heads=heads, queries=queries, source=source)
     g = exercise(r, "weights-shape").given
     assert (
         tuple(exercise(r, "weights-shape").answer)
@@ -76,7 +76,7 @@ def test_mha_weights_shape_and_rows(heads, queries, source):
 
 
 def test_mha_parameter_count():
-    r = run("multi head attention")
+    r = run("multi-head attention")
     t = table(r, "numel of nn.MultiheadAttention")
     for h, width, numel in zip(
         column(t, "H"), column(t, "head width C/H"), column(t, "numel of nn.MultiheadAttention"), strict=True
@@ -169,7 +169,7 @@ def test_masked_heads_attention_equals_prefix_runs():
 
 @pytest.mark.parametrize("activation", ["relu", "gelu"])
 def test_ffn_matches_numpy(activation):
-    from mlterms.demos.attention.feed_forward_network import ffn
+    from mlterms.demos.attention.feed__forward_network import ffn
 
     rng = np.random.default_rng(1)
     x, w1, b1, w2, b2 = (rng.normal(size=s) for s in ((2, 3, 4), (12, 4), (12,), (4, 12), (4,)))
@@ -183,7 +183,7 @@ def test_ffn_matches_numpy(activation):
 
 @pytest.mark.parametrize("expansion,tokens", [(4, 5), (1, 1), (7, 9)])
 def test_ffn_shapes_parameters_and_locality(expansion, tokens):
-    r = run("feed forward network", expansion=expansion, tokens=tokens)
+    r = run("feed-forward network", expansion=expansion, tokens=tokens)
     g = exercise(r, "hidden-shape").given
     assert (
         tuple(exercise(r, "hidden-shape").answer)

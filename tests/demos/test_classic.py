@@ -154,7 +154,7 @@ def numpy_knn(train_x, train_y, x, k):
 
 @pytest.mark.parametrize("seed", [0, 4])
 def test_knn_accuracy_table_is_numpys_knn_on_the_plotted_points(seed):
-    report = run("k nearest neighbors", seed)
+    report = run("k-nearest neighbors", seed)
     train = scatter_groups(report, "the training set")
     x = np.concatenate([train["class_0"], train["class_1"]])
     y = np.repeat([0, 1], [len(train["class_0"]), len(train["class_1"])])
@@ -174,7 +174,7 @@ def test_knn_accuracy_table_is_numpys_knn_on_the_plotted_points(seed):
 
 def test_knn_vote_exercise_matches_a_numpy_vote():
     for seed in range(3):
-        e = exercise(run("k nearest neighbors", seed), "vote-of-three")
+        e = exercise(run("k-nearest neighbors", seed), "vote-of-three")
         pts, labels, q = (np.array(e.given[k]) for k in ("points", "labels", "query"))
         assert e.answer == numpy_knn(pts, labels, q[None], 3)[0]
 
@@ -184,7 +184,7 @@ def test_knn_vote_exercise_matches_a_numpy_vote():
 
 @pytest.mark.parametrize(("seed", "k"), [(0, 3), (1, 4)])
 def test_kmeans_centers_are_the_means_of_their_points_and_the_nearest(seed, k):
-    report = run("k means clustering", seed, k=k)
+    report = run("k-means clustering", seed, k=k)
     groups = scatter_groups(report, "points by cluster")
     centers = arr(report, "centers")
     np.testing.assert_allclose(groups["centers"], centers)
@@ -203,7 +203,7 @@ def test_kmeans_centers_are_the_means_of_their_points_and_the_nearest(seed, k):
 
 
 def test_kmeans_inertia_exercise():
-    e = exercise(run("k means clustering", 2), "inertia")
+    e = exercise(run("k-means clustering", 2), "inertia")
     pts, c = np.array(e.given["points"]), np.array(e.given["centers"])
     assert e.answer == pytest.approx(((pts[:, None] - c[None]) ** 2).sum(-1).min(1).sum())
 
@@ -271,7 +271,7 @@ def test_cosine_retrieval_is_perfect_without_noise_and_lengths():
 
 
 def test_bias_variance_decomposition_matches_numpy_polyfits():
-    from mlterms.demos.classic.bias_variance_tradeoff import decompose
+    from mlterms.demos.classic.bias__variance_tradeoff import decompose
 
     rng = np.random.default_rng(0)
     x = np.sort(rng.uniform(-1, 1, size=(4, 9)), axis=1)
@@ -287,7 +287,7 @@ def test_bias_variance_decomposition_matches_numpy_polyfits():
 
 
 def test_bias_variance_table_adds_up_and_uses_the_knobs():
-    report = run("bias variance tradeoff", 1, noise=0.5, degree=6)
+    report = run("bias-variance tradeoff", 1, noise=0.5, degree=6)
     t = table(report, "measured test error")
     assert column(t, "degree") == list(range(7))
     assert column(t, "noise") == pytest.approx([0.25] * 7)

@@ -223,7 +223,7 @@ def np_softmax(z: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize(("k", "vocab"), [(3, 12), (1, 5), (30, 7)])
 def test_top_k_filter_matches_numpy(k, vocab):
-    report = run("top k sampling", 1, k=k, vocab=vocab)
+    report = run("top-k sampling", 1, k=k, vocab=vocab)
     t = table(report, "top-k p")
     z = np.array(column(t, "logit"))
     p = np_softmax(z)
@@ -238,7 +238,7 @@ def test_top_k_filter_matches_numpy(k, vocab):
 
 
 def test_top_k_samples_and_masses():
-    report = run("top k sampling", 3, k=4, samples=30000)
+    report = run("top-k sampling", 3, k=4, samples=30000)
     t = table(report, "inverse-CDF freq")
     q = np.array(column(t, "top-k p"))
     assert q[-1] == 0 and (q[:-1] > 0).all()  # the kept tokens and the first dropped one
@@ -267,7 +267,7 @@ def np_nucleus(p: np.ndarray, top_p: float) -> int:
 
 @pytest.mark.parametrize(("top_p", "vocab"), [(0.9, 12), (0.5, 20), (1.0, 4), (0.05, 6)])
 def test_top_p_nucleus_matches_numpy(top_p, vocab):
-    report = run("top p sampling", 2, top_p=top_p, vocab=vocab)
+    report = run("top-p sampling", 2, top_p=top_p, vocab=vocab)
     t = table(report, "top-p p")
     p = np.array(column(t, "p"))
     m = np_nucleus(p, top_p)
@@ -282,7 +282,7 @@ def test_top_p_nucleus_matches_numpy(top_p, vocab):
 
 
 def test_top_p_nucleus_follows_the_entropy():
-    report = run("top p sampling", 0)
+    report = run("top-p sampling", 0)
     p = np.array(column(table(report, "top-p p"), "p"))
     z = np.log(p)  # logits up to a constant
     t = table(report, "entropy (nats)")
@@ -348,7 +348,7 @@ def test_gru_cell_by_hand_matches_numpy():
 
 @pytest.mark.parametrize("gap", [6, 1, 25])
 def test_lstm_memory_table(gap):
-    report = run("long short term memory", 1, gap=gap)
+    report = run("long short-term memory", 1, gap=gap)
     t = table(report, "forget gate f")
     c, h, o = (np.array(column(t, k)) for k in ("c_t", "h_t", "output gate o"))
     assert h == pytest.approx(o * np.tanh(c))

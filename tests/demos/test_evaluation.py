@@ -317,7 +317,7 @@ def test_kfold_sizes_and_cover():
 
 
 def test_cross_validation_table_and_exercise():
-    report = run("cross validation", 2, n=37, k=5)
+    report = run("cross-validation", 2, n=37, k=5)
     e = exercise(report, "fold-sizes")
     q, extra = divmod(37, 5)
     assert e.answer == [q + (i < extra) for i in range(5)]

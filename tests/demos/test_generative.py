@@ -13,7 +13,7 @@ from hypothesis.extra.numpy import arrays
 
 from mlterms.demos.generative.bayesian_neural_network import posterior_one_at_a_time
 from mlterms.demos.generative.distilling import distillation_loss
-from mlterms.demos.generative.one_shot_learning import cosine_by_hand
+from mlterms.demos.generative.one__shot_learning import cosine_by_hand
 from mlterms.demos.generative.schedule import cosine_lr, cosine_lr_recursive, karras_sigmas
 from mlterms.demos.hand.diffusion import ddpm_betas, noise_step_by_step
 from mlterms.demos.hand.kl import kl_by_hand
@@ -145,7 +145,7 @@ def test_cosine_by_hand_matches_numpy(a, b):
 
 
 def test_one_shot_exercises():
-    report = run("one shot learning", 0, ways=7)
+    report = run("one-shot learning", 0, ways=7)
     assert exercise(report, "chance").answer == pytest.approx(1 / 7)
     ex = exercise(report, "nearest")
     assert ex.answer == int(np.argmax(ex.given["similarities"]))
@@ -200,7 +200,7 @@ KNOBS = {
     "timestep": st.fixed_dictionaries({"t": st.integers(1, 1000)}),
     "schedule": st.fixed_dictionaries({"rho": st.floats(1.0, 10.0), "steps": st.integers(2, 50)}),
     "distilling": st.fixed_dictionaries({"T": st.floats(1.0, 10.0), "alpha": st.floats(0.0, 1.0)}),
-    "one shot learning": st.fixed_dictionaries({"ways": st.integers(2, 10)}),
+    "one-shot learning": st.fixed_dictionaries({"ways": st.integers(2, 10)}),
     "bayesian neural network": st.fixed_dictionaries(
         {"n": st.integers(8, 256), "prior_sd": st.floats(0.1, 10.0)}
     ),

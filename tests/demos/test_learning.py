@@ -12,17 +12,25 @@ import torch
 from mlterms.demos.hand import learning as hand
 from mlterms.demos.learning import (
     contrastive_learning,
-    few_shot_learning,
-    low_rank_adaptation,
     pretraining,
     pruning,
     quantization,
     reinforcement_learning,
-    self_supervised_learning,
     supervised_learning,
     transfer_learning,
     unsupervised_learning,
-    zero_shot_learning,
+)
+from mlterms.demos.learning import (
+    few__shot_learning as few_shot_learning,
+)
+from mlterms.demos.learning import (
+    low__rank_adaptation as low_rank_adaptation,
+)
+from mlterms.demos.learning import (
+    self__supervised_learning as self_supervised_learning,
+)
+from mlterms.demos.learning import (
+    zero__shot_learning as zero_shot_learning,
 )
 
 from .util import column, exercise, row, run, table
@@ -198,7 +206,7 @@ def test_lora_forward_is_the_merged_linear_map():
 
 @pytest.mark.parametrize("rank", [1, 3])
 def test_lora_report_counts_and_errors(rank):
-    report = run("low rank adaptation", 0, rank=rank)
+    report = run("low-rank adaptation", 0, rank=rank)
     counts = table(report, "parameters")
     m = low_rank_adaptation
     assert column(counts, "parameters") == [m.OUT * m.IN, rank * (m.OUT + m.IN)]
@@ -281,7 +289,7 @@ def test_episode_with_the_identity_embedding_scores_the_raw_input_twice():
 
 
 def test_few_shot_report_table_and_exercises():
-    report = run("few shot learning", 2, shots=8)
+    report = run("few-shot learning", 2, shots=8)
     t = table(report, "shots per class")
     assert column(t, "shots per class") == [1, 8] and column(t, "chance") == [0.2, 0.2]
     ex = exercise(report, "prototype")
@@ -379,7 +387,7 @@ def test_downstream_with_constant_features_is_chance():
 
 
 def test_self_supervised_report_tables_and_exercise():
-    report = run("self supervised learning", 1, ratio=0.4)
+    report = run("self-supervised learning", 1, ratio=0.4)
     trained, mean_guess = column(table(report, "squared error"), "squared error")
     assert trained < mean_guess
     t = table(report, "held-out accuracy")
@@ -502,10 +510,10 @@ def test_examples_centre_on_the_mixed_descriptions():
 
 
 def test_zero_shot_report_and_exercise():
-    report = run("zero shot learning", 3)
+    report = run("zero-shot learning", 3)
     right, wrong, chance = column(table(report, "held-out accuracy"), "held-out accuracy")
     assert chance == 0.2 and right > 0.6 > wrong
-    few = column(table(run("zero shot learning", 3, seen=3), "held-out accuracy"), "held-out accuracy")[0]
+    few = column(table(run("zero-shot learning", 3, seen=3), "held-out accuracy"), "held-out accuracy")[0]
     assert few < right  # 3 seen classes cannot span 8 attribute directions
     ex = exercise(report, "which-class")
     v, d = np.array(ex.given["v"]), np.array(ex.given["descriptions"])

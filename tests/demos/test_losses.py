@@ -99,7 +99,7 @@ def test_hand_cross_entropy_kl_and_bce_on_known_numbers():
 
 
 def test_cross_entropy_is_minus_log_softmax_at_the_label():
-    report = run("cross entropy", 3, batch=6, classes=5)
+    report = run("cross-entropy", 3, batch=6, classes=5)
     z = np.array(tensor(report, "logits z (B, C)").values)
     t = table(report, "-log p(label)")
     labels = column(t, "label")
@@ -113,7 +113,7 @@ def test_cross_entropy_is_minus_log_softmax_at_the_label():
 
 
 def test_cross_entropy_gradient_is_p_minus_y():
-    report = run("cross entropy", 1)
+    report = run("cross-entropy", 1)
     z = np.array(tensor(report, "logits z (B, C)").values)
     labels = column(table(report, "-log p(label)"), "label")
     want = np.exp(np_log_softmax(z))
@@ -124,7 +124,7 @@ def test_cross_entropy_gradient_is_p_minus_y():
 
 
 def test_binary_cross_entropy_stable_form_costs_about_the_logit():
-    report = run("cross entropy", 0, big=300.0)
+    report = run("cross-entropy", 0, big=300.0)
     t = table(report, "stable form")
     z, y = np.array(column(t, "logit z")), np.array(column(t, "label y"))
     want = np.logaddexp(0, z) - z * y  # log(1 + e^z) - z y, in float64

@@ -69,7 +69,7 @@ def test_tensor_exercises_match_numpy_strides(sizes, swap):
 
 
 def test_one_hot_distances_and_fit():
-    report = run("one hot encoding", 1, k=7)
+    report = run("one-hot encoding", 1, k=7)
     t = table(report, "distance of the one-hot vectors")
     assert column(t, "distance of the one-hot vectors") == pytest.approx([math.sqrt(2)] * 3)
     assert column(t, "distance of the codes 0..K-1") == [1.0, 1.0, 6.0]
@@ -82,7 +82,7 @@ def test_one_hot_distances_and_fit():
 
 @pytest.mark.parametrize("seed", [0, 2])
 def test_integer_code_predictions_lie_on_a_line_and_one_hot_is_judged_held_out(seed):
-    report = run("one hot encoding", seed)
+    report = run("one-hot encoding", seed)
     per = table(report, "integer-code prediction")
     line = np.array(column(per, "integer-code prediction"))
     assert np.diff(line) == pytest.approx(np.full(len(line) - 1, line[1] - line[0]))  # equally spaced
