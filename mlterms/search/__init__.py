@@ -6,8 +6,8 @@ A library: nothing here prints. `search(glossary, query)` returns `Hit`s, best f
   index.py    the FTS5 table, its cache files and their pruning
   snippet.py  the line shown under a hit, and the highlight markers
 
-Glossaries with few entries are indexed in memory; bigger ones are cached in a file named by a
-hash of their content. Glossary text and query text are only ever data.
+Glossaries with few entries are indexed in memory; bigger ones are cached in a file named by
+their content (index.py). Glossary text and query text are only ever data.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The search index: an SQLite FTS5 table of entries, built in memory or cached in a file.
 
-Indexes of big glossaries are cached as SQLite files named by a hash of the glossary's content
-(so they are never stale) in `$MLTERMS_CACHE` or the user cache dir. A cache that is missing,
-corrupt or unwritable costs speed, never results: the index is then built again, in the cache
+Indexes of big glossaries are cached as SQLite files named by their content (a file's length
+and checksums, see bytes_digest; a sha256 of rows made in memory), so they are never stale, in
+`$MLTERMS_CACHE` or the user cache dir. A cache that is missing, corrupt or unwritable costs
+speed, never results: the index is then built again, in the cache
 file if it can be written, else in memory. Only the KEEP_FILES most recently used files are kept.
 
 Layout (bump SCHEMA when it or what goes into it changes):
