@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Collection
 from functools import cached_property
 from pathlib import Path
 
@@ -152,6 +153,12 @@ class Glossary:
         """The names a demo of the entry may have: its own, then those of the entries it shadows
         (your 'layer norm' over the bundled 'layer normalization' keeps that demo)."""
         return [*entry.names, *self.hides.get(entry.term, [])]
+
+    def demo_key(self, entry: Entry, demo_keys: Collection[str]) -> str | None:
+        """The names.key of the entry's demo among `demo_keys` (the keys of every demo's name):
+        named after its term, an alias, or an entry it shadows, in that order; None if it has none.
+        The one rule for "has this term a demo": define, list, path, demo and explore all ask it."""
+        return next((k for k in keys(self.demo_names(entry)) if k in demo_keys), None)
 
     @cached_property
     def index(self) -> dict[str, list[Entry]]:

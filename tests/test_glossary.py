@@ -438,3 +438,17 @@ def test_entries_are_equal_only_when_every_field_is():
 )
 def test_heading_parts_is_term_and_article_from_heading(title):
     assert heading_parts(title) == (term_from_heading(title), article_from_heading(title))
+
+
+def test_an_entry_has_the_demo_named_after_its_term_an_alias_or_what_it_shadows():
+    from mlterms.names import key
+
+    g = parse(
+        "### what is layer norm\n- aka: ln\n- mine\n\n### what is attention\n- x\n\n### what is tanh\n- y\n"
+    )
+    g.hides = {"layer norm": ["layer normalization"]}
+    mine, attention, tanh = g.entries
+    assert g.demo_key(mine, {key("layer normalization")}) == key("layer normalization")  # shadowed
+    assert g.demo_key(mine, {key("ln"), key("layer normalization")}) == key("ln")  # an alias first
+    assert g.demo_key(attention, {key("Attention")}) == key("attention")
+    assert g.demo_key(tanh, {key("attention")}) is None

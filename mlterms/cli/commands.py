@@ -155,7 +155,10 @@ def path(
     from datetime import datetime, timezone
 
     now = datetime.now(timezone.utc)
-    reading_order(out, steps(order, found.builds_on, demo_keys(), progress, now, glossary.hides))
+    demos = demo_keys()
+    first = {e.term: e for e in reversed(glossary.entries)}  # a repeated heading: the first one
+    with_demo = {t for t in order if glossary.demo_key(first[t], demos)}
+    reading_order(out, steps(order, found.builds_on, with_demo, progress, now))
     raise typer.Exit(FOUND)
 
 

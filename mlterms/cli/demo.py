@@ -149,8 +149,10 @@ def pick_demos(out: Output, glossary: Glossary, words: list[str]) -> tuple[list[
 def demo_of(asked: Asked, demos: dict[str, str], glossary: Glossary) -> str | None:
     """The demo of what was asked: by an entry's term or one of its aliases (or those of the
     entries it shadows), or a demo's own name."""
-    names = glossary.demo_names(asked.entry) if asked.entry else [asked.name] if asked.name else []
-    return next((demos[key(n)] for n in names if key(n) in demos), None)
+    if asked.entry is not None:
+        found = glossary.demo_key(asked.entry, demos)
+        return demos[found] if found else None
+    return demos.get(key(asked.name)) if asked.name else None
 
 
 def no_demo_message(glossary: Glossary, asked: Asked, demos: list[str]) -> str:

@@ -47,11 +47,9 @@ class Atlas:
         self.links = links.of(glossary)
         self.resolver = Resolver(glossary)
         demos = {key(name): name for name in demo_names}
-        # a term has the demo named after it or after one of its aliases (as `mlterms demo` finds it)
-        self.demos = {
-            e.term: next((demos[key(n)] for n in e.names if key(n) in demos), None) for e in self.entries
-        }
-        self.demo_keys = {key(term) for term, demo in self.demos.items() if demo}  # as render.path marks them
+        found = {e.term: glossary.demo_key(e, demos) for e in self.entries}  # as `mlterms demo` finds it
+        self.demos = {term: demos[k] if k else None for term, k in found.items()}
+        self.with_demo = {term for term, demo in self.demos.items() if demo}
 
     def entry(self, term: str) -> Entry:
         return self.by_term[term]
@@ -77,7 +75,7 @@ class Atlas:
     def reading_order(self, term: str, progress: Progress, now: datetime) -> list[Step]:
         """`mlterms path TERM` as steps; links.CycleError on a `builds on` cycle."""
         order = links.reading_order(self.links, term)
-        return steps(order, self.links.builds_on, self.demo_keys, progress, now, self.glossary.hides)
+        return steps(order, self.links.builds_on, self.with_demo, progress, now)
 
 
 def layer(entry: Entry) -> str | None:

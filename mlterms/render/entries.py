@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from mlterms.glossary import Entry, Glossary
 from mlterms.layers import is_bundled
-from mlterms.names import key
 from mlterms.render import Output, bullet_grid, clean, joined, text, urls, wrap_plain
 
 if TYPE_CHECKING:
@@ -21,7 +20,7 @@ PANEL_FRAME = 4  # a panel's borders and padding, left and right
 def has_demo(glossary: Glossary, entry: Entry, demos: set[str]) -> bool:
     """Has the entry a demo (`demos` holds their names.key), by its term or an entry it shadows?
     `mlterms demo TERM` then runs it."""
-    return key(entry.term) in demos or any(key(t) in demos for t in glossary.hides.get(entry.term, ()))
+    return glossary.demo_key(entry, demos) is not None
 
 
 def entry_data(entry: Entry, glossary: Glossary, demo: bool, used_by: list[str] | None = None) -> dict:

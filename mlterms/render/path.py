@@ -25,22 +25,15 @@ class Step:
 
 
 def steps(
-    order: list[str],
-    builds_on: dict[str, list[str]],
-    demos: set[str],
-    progress: Progress,
-    now: datetime,
-    hides: dict[str, list[str]] | None = None,
+    order: list[str], builds_on: dict[str, list[str]], with_demo: set[str], progress: Progress, now: datetime
 ) -> list[Step]:
-    """The terms of a reading order (links.reading_order) with their marks; `demos` holds the
-    names.key of every demo, `builds_on` is links.Links.builds_on, `hides` Glossary.hides (a
-    personal entry keeps the demo of the bundled entry it shadows)."""
+    """The terms of a reading order (links.reading_order) with their marks; `with_demo` holds the
+    terms that have a demo (Glossary.demo_key), `builds_on` is links.Links.builds_on."""
     found = []
     for term in order:
         card = progress.get(key(term))
         known = card is not None and card.due > now
-        demo = any(key(name) in demos for name in [term, *(hides or {}).get(term, [])])
-        found.append(Step(term, demo, known, builds_on.get(term, [])))
+        found.append(Step(term, term in with_demo, known, builds_on.get(term, [])))
     return found
 
 
