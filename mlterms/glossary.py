@@ -17,6 +17,7 @@ fields. `builds on:` lists the terms an entry is made from (its prerequisites; s
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Collection
 from functools import cached_property
@@ -367,7 +368,7 @@ def load(path: str | Path) -> Glossary:
     """The glossary in a file. The bundled one comes parsed ahead of time (mlterms.parsed) while
     its bytes are the ones that were parsed."""
     data = read_bytes(path)
-    if str(path) == str(bundled_path()):
+    if is_bundled(path):
         ready = parsed.read(Entry.FIELDS, data)
         if ready is not None:
             with contextlib.suppress(TypeError):  # values that do not fit: parse instead
@@ -383,5 +384,12 @@ def write_parsed() -> Path:
     return parsed.write(parsed.dump(Entry.FIELDS, parse(decode(path, data), str(path)), data))
 
 
+@functools.cache
 def bundled_path() -> Path:
+    """The shipped glossary, resolved once: layers, load() and list ask for it again and again."""
     return (Path(__file__).parent / "data" / "glossary.md").resolve()
+
+
+def is_bundled(path: str | Path) -> bool:
+    """Is this path (as named by a layer, or an Entry.origin) the shipped glossary?"""
+    return str(path) == str(bundled_path())

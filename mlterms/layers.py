@@ -20,7 +20,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from mlterms.glossary import Entry, Glossary, bundled_path, load
+from mlterms.glossary import Entry, Glossary, bundled_path, is_bundled, load
 from mlterms.names import key
 from mlterms.places import personal_file
 
@@ -57,11 +57,6 @@ class Layers:
         if not self.named:
             return personal_file()
         return next((Path(layer.path) for layer in self.files if not layer.bundled), None)
-
-
-def is_bundled(path: str) -> bool:
-    """Is this layer path (an Entry.origin) the shipped glossary?"""
-    return path == str(bundled_path())
 
 
 def shown(path: str) -> str:

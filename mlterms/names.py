@@ -27,7 +27,11 @@ def term_from_heading(title: str) -> str:
 
 def article_from_heading(title: str) -> str:
     """The article a heading puts before its term, lower-cased: 'What is An Encoder?' -> 'an'; '' if none."""
-    match = WHAT_IS.match(title.strip())
+    return article_of(WHAT_IS.match(title.strip()))
+
+
+def article_of(match: re.Match[str] | None) -> str:
+    """The article that ends a WHAT_IS match ('what is an ' -> 'an'), lower-cased; '' if none."""
     words = match.group().split() if match else []
     return words[-1].casefold() if words and words[-1].casefold() in ("a", "an", "the") else ""
 
@@ -41,8 +45,7 @@ def heading_parts(title: str) -> tuple[str, str]:
     term = cleaned[found.end() :].strip() if found else cleaned
     if found and found.end() == len(cleaned) and cleaned != stripped:
         found = WHAT_IS.match(stripped)  # the article's match may go on past the '?' (article_from_heading)
-    words = found.group().split() if found else []
-    return term, words[-1].casefold() if words and words[-1].casefold() in ("a", "an", "the") else ""
+    return term, article_of(found)
 
 
 def key(text: str) -> str:

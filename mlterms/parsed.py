@@ -17,7 +17,6 @@ tests/test_parsed.py fails, naming that command, while the file is out of date.
 from __future__ import annotations
 
 import marshal
-import os
 import zlib
 from pathlib import Path
 from typing import Any
@@ -51,11 +50,8 @@ def read(fields: tuple[str, ...], data: bytes) -> Parts | None:
 
 
 def write(blob: bytes) -> Path:
-    """Replace the parsed file with `blob` (temp file, fsync, os.replace)."""
-    tmp = PARSED.with_name(f".{PARSED.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(blob)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, PARSED)
+    """Replace the parsed file with `blob`, atomically (files.write_atomic)."""
+    from mlterms.files import umask_mode, write_atomic  # only the generator writes: not on define's path
+
+    write_atomic(PARSED, blob, mode=umask_mode())
     return PARSED

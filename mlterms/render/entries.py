@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from mlterms.glossary import Entry, Glossary
-from mlterms.layers import is_bundled
+from mlterms.glossary import Entry, Glossary, is_bundled
 from mlterms.render import Output, bullet_grid, clean, joined, text, urls, wrap_plain
 
 if TYPE_CHECKING:

@@ -51,13 +51,7 @@ def with_rows(rows: list[index.Row], use: Callable[[sqlite3.Connection], T]) -> 
 
 def with_text(text: str, use: Callable[[sqlite3.Connection], T]) -> T:
     """use(the index of the glossary text), cached on the text itself when it is big."""
-    if len(text) < SMALL_BYTES:
-        return with_rows(index.rows_of(parse(text).entries), use)
-
-    def rows() -> list[index.Row]:
-        return index.rows_of(parse(text).entries)
-
-    return index.cached(index.text_digest(text), rows, use)
+    return with_source(len(text), lambda: text, lambda: index.text_digest(text), use)
 
 
 def search_file(path: str | Path, query: str, limit: int = 10) -> list[Hit]:
@@ -67,18 +61,29 @@ def search_file(path: str | Path, query: str, limit: int = 10) -> list[Hit]:
 
 def with_file(path: str | Path, use: Callable[[sqlite3.Connection], T]) -> T:
     """with_text(read_text(path), use), but a warm cache answers from the file's bytes alone: it
-    is named by their hash, and only bytes that decoded as a glossary were ever indexed.
+    is named by them (index.bytes_digest), and only bytes that decoded as a glossary were indexed.
 
     Raises GlossaryError for a file that can't be read (or, when it must be parsed, decoded).
     """
     data = read_bytes(path)
-    if len(data) < SMALL_BYTES:
-        return with_rows(index.rows_of(parse(decode(path, data), path).entries), use)
+    return with_source(len(data), lambda: decode(path, data), lambda: index.bytes_digest(data), use)
+
+
+def with_source(
+    size: int,
+    text_of: Callable[[], str],
+    digest_of: Callable[[], str],
+    use: Callable[[sqlite3.Connection], T],
+) -> T:
+    """with_text and with_file: a small glossary goes to with_rows; a big one's index is cached on
+    digest_of(), and text_of() is parsed only when that index must be built."""
 
     def rows() -> list[index.Row]:
-        return index.rows_of(parse(decode(path, data), path).entries)
+        return index.rows_of(parse(text_of()).entries)
 
-    return index.cached(index.bytes_digest(data), rows, use)
+    if size < SMALL_BYTES:
+        return with_rows(rows(), use)
+    return index.cached(digest_of(), rows, use)
 
 
 def search_layers(paths: Sequence[str | Path], query: str, limit: int = 10) -> list[Hit]:
