@@ -12,6 +12,7 @@ their content (index.py). Glossary text and query text are only ever data.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -78,12 +79,19 @@ def with_source(
     """with_text and with_file: a small glossary goes to with_rows; a big one's index is cached on
     digest_of(), and text_of() is parsed only when that index must be built."""
 
+    text = functools.cache(text_of)  # the forked build and the rows may both need it
+
     def rows() -> list[index.Row]:
-        return index.rows_of(parse(text_of()).entries)
+        return index.rows_of(parse(text()).entries)
+
+    def fill(temp: Path, meta: str) -> bool:
+        from mlterms.search import forked  # only to build an index: a warm search never needs it
+
+        return forked.fill(temp, text(), meta)
 
     if size < SMALL_BYTES:
         return with_rows(rows(), use)
-    return index.cached(digest_of(), rows, use)
+    return index.cached(digest_of(), rows, use, fill)
 
 
 def search_layers(paths: Sequence[str | Path], query: str, limit: int = 10) -> list[Hit]:

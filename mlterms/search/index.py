@@ -17,15 +17,14 @@ Layout (bump SCHEMA when it or what goes into it changes):
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
-import json
 import os
 import re
 import sqlite3
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -93,6 +92,8 @@ def rows_digest(rows: list[Row]) -> str:
     blob = "\x1e".join("\x1f".join(row) for row in rows)
     if blob.count("\x1f") == (len(COLUMNS) - 1) * len(rows) and blob.count("\x1e") == max(len(rows) - 1, 0):
         return hashlib.sha256(b"entries\0" + blob.encode("utf-8", "surrogatepass")).hexdigest()
+    import json
+
     exact = json.dumps(rows, ensure_ascii=True)  # ASCII: lone surrogates are escaped, not an error
     return hashlib.sha256(b"entries-json\0" + exact.encode("ascii")).hexdigest()
 
@@ -113,7 +114,6 @@ def bytes_digest(data: bytes) -> str:
     return f"text-{len(data):x}-{zlib.crc32(data):08x}-{zlib.adler32(data):08x}"
 
 
-@dataclass(frozen=True)
 class NameKeys:
     """The names.key of every name of every entry, in one string kept in the index's meta table.
 
@@ -125,7 +125,10 @@ class NameKeys:
     it is several times faster to build than an indexed table, and as fast to look up.
     """
 
-    text: str
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
     @classmethod
     def of_rows(cls, rows: list[Row]) -> NameKeys:
@@ -191,19 +194,34 @@ def load_words(con: sqlite3.Connection) -> list[str]:
 
 def build(con: sqlite3.Connection, rows: list[Row], meta: str) -> sqlite3.Connection:
     """The index of `rows` in the empty database `con`, recorded as built from `meta`."""
-    columns = ", ".join(COLUMNS)
+    create(con)
+    insert(con, rows)
+    return finish(con, meta, NameKeys.of_rows(rows).text)
+
+
+def create(con: sqlite3.Connection) -> None:
+    """The empty tables of an index in the empty database `con`."""
     con.executescript(
         f"""
         CREATE VIRTUAL TABLE docs USING fts5(
-            {columns}, tokenize='{TOKENIZER}', columnsize=0, detail=column
+            {", ".join(COLUMNS)}, tokenize='{TOKENIZER}', columnsize=0, detail=column
         );
         CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
         """
     )
-    # A new table numbers rows 1, 2, ... in order (SQLite: 1 + the largest rowid): rows[n - 1] is rowid n.
-    con.executemany(f"INSERT INTO docs ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+
+
+def insert(con: sqlite3.Connection, rows: list[Row]) -> None:
+    """Append rows to the docs table. A new table numbers rows 1, 2, ... in order (SQLite: 1 + the
+    largest rowid), so after the inserts rows[n - 1] of all of them, in order, is rowid n."""
+    marks = ", ".join("?" * len(COLUMNS))
+    con.executemany(f"INSERT INTO docs ({', '.join(COLUMNS)}) VALUES ({marks})", rows)
+
+
+def finish(con: sqlite3.Connection, meta: str, names: str) -> sqlite3.Connection:
+    """Record the index as built from `meta`, with the NameKeys text of all its rows, and commit."""
     con.execute("INSERT INTO meta VALUES ('key', ?)", (meta,))
-    con.execute("INSERT INTO meta VALUES ('names', ?)", (NameKeys.of_rows(rows).text,))
+    con.execute("INSERT INTO meta VALUES ('names', ?)", (names,))
     con.commit()
     return con
 
@@ -230,11 +248,20 @@ def in_memory(rows: list[Row], use: Callable[[sqlite3.Connection], T]) -> T:
         con.close()
 
 
-def cached(digest: str, get_rows: Callable[[], list[Row]], use: Callable[[sqlite3.Connection], T]) -> T:
+Fill = Callable[[Path, str], bool]  # fill(new file, meta): the index built into it; False if it could not
+
+
+def cached(
+    digest: str,
+    get_rows: Callable[[], list[Row]],
+    use: Callable[[sqlite3.Connection], T],
+    fill: Fill | None = None,
+) -> T:
     """use(the index of the content named `digest`), from its cache file, else built from get_rows().
 
-    get_rows() is called only when the index must be built. When `use` meets a damaged index (an
-    sqlite3.DatabaseError), the index is rebuilt and `use` runs again.
+    get_rows() is called only when the index must be built, and at most once. `fill`, if given,
+    is tried first to build the cache file another way (forked.fill: two processes). When `use`
+    meets a damaged index (an sqlite3.DatabaseError), the index is rebuilt and `use` runs again.
     """
     path = cache_file(digest)
     try:
@@ -249,10 +276,10 @@ def cached(digest: str, get_rows: Callable[[], list[Row]], use: Callable[[sqlite
         finally:
             con.close()
     meta = meta_key(digest)
+    rows = functools.cache(get_rows)  # called by build_file, or after it failed, but once
     with gc_paused():
-        rows = get_rows()
         # An unwritable cache dir: this run searches in memory, the next one tries the file again.
-        con = build_file(path, rows, meta) or build(sqlite3.connect(":memory:"), rows, meta)
+        con = build_file(path, rows, meta, fill) or build(sqlite3.connect(":memory:"), rows(), meta)
     try:
         return use(con)
     finally:
@@ -298,30 +325,45 @@ def open_cached(path: Path, digest: str) -> sqlite3.Connection | None:
     return None
 
 
-def build_file(path: Path, rows: list[Row], meta: str) -> sqlite3.Connection | None:
+def build_file(
+    path: Path, get_rows: Callable[[], list[Row]], meta: str, fill: Fill | None = None
+) -> sqlite3.Connection | None:
     """Build the index into a temp file beside `path`, then move it into place (os.replace: atomic).
 
-    Returns the open index, or None when the cache dir can't be written (the caller then builds
-    in memory). Building straight into the file is faster than building in memory and copying.
+    The temp file is filled by `fill` if given and it can, else here from get_rows(). Returns the
+    open index, or None when the cache dir can't be written (the caller then builds in memory).
+    Building straight into the file is faster than building in memory and copying.
     """
     temp = path.parent / f".search-{os.getpid()}-{time.time_ns()}.tmp"
     con = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(temp)
-        con.execute("PRAGMA journal_mode = OFF")  # a private new file: os.replace gives atomicity
-        con.execute("PRAGMA synchronous = OFF")
-        build(con, rows, meta)
+        if fill is None or not fill(temp, meta):
+            _remove(temp)  # whatever a fill that failed left
+            con = build(new_file(temp), get_rows(), meta)
         os.replace(temp, path)
+        if con is None:
+            con = sqlite3.connect(path)
     except (OSError, sqlite3.Error):
         if con is not None:
             con.close()
         _remove(temp)
         return None
     except BaseException:
+        if con is not None:
+            con.close()
         _remove(temp)
         raise
     prune(path.parent)
+    return con
+
+
+def new_file(temp: Path) -> sqlite3.Connection:
+    """A connection to a new private database file, to build an index in before it is moved into
+    place: no journal and no syncs, since os.replace makes it appear whole or not at all."""
+    con = sqlite3.connect(temp)
+    con.execute("PRAGMA journal_mode = OFF")
+    con.execute("PRAGMA synchronous = OFF")
     return con
 
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import heapq
 import math
 import sqlite3
-from dataclasses import dataclass
 
 from mlterms.names import WHAT_IS, key, singulars
 from mlterms.search.hit import Hit
@@ -180,15 +179,17 @@ def in_text(word: str) -> str:
     return f"({{term aliases}} : {quoted(word)}* OR {{body}} : {quoted(word)})"
 
 
-@dataclass
 class Words:
     """The query's words with the rows each matches: in names, anywhere but links, in links."""
 
-    text: list[str]  # as searched (typos replaced)
-    idf: list[float]
-    names: list[set[int]]
-    body: list[set[int]]  # term, aliases or body
-    links: list[set[int]]  # see also or builds on
+    __slots__ = ("text", "idf", "names", "body", "links")
+
+    def __init__(self) -> None:
+        self.text: list[str] = []  # as searched (typos replaced)
+        self.idf: list[float] = []
+        self.names: list[set[int]] = []
+        self.body: list[set[int]] = []  # term, aliases or body
+        self.links: list[set[int]] = []  # see also or builds on
 
     @property
     def total(self) -> float:
@@ -207,7 +208,7 @@ def rows_matching(con: sqlite3.Connection, expr: str) -> set[int]:
 def match_words(con: sqlite3.Connection, query_words: list[str], entries: int) -> Words:
     """Each word's rows, with a word that matches nothing replaced by the name words it is a typo of."""
     vocabulary: list[str] | None = None
-    found = Words([], [], [], [], [])
+    found = Words()
     for word in query_words:
         body = rows_matching(con, in_text(word))
         links = rows_matching(con, f"{{see builds}} : {quoted(word)}")
