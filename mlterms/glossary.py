@@ -25,15 +25,16 @@ from pathlib import Path
 
 from mlterms import parsed
 from mlterms.names import heading_parts, keys
+from mlterms.patterns import lazy
 
 # The title ends at its last character that is not ' ', '\t' or '#' (what a lazy '(.*?)' finds).
-HEADING = re.compile(r"^ {0,3}###(?:[ \t]+(.*[^ \t#])?)?[ \t#]*$")
-UNSPACED_HEADING = re.compile(r"^ {0,3}###[^#\s]")  # '###what is x': text to markdown, not a heading
-OTHER_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
-BULLET = re.compile(r"^([ \t]*)[-*+](?:[ \t]+(.*))?$")
-FENCE = re.compile(r"^ {0,3}(```|~~~)")
-FIELD = re.compile(r"^(aka|see also|builds on|source)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
-LINE_BREAK = re.compile(r"\r\n|\r|\n")
+HEADING = lazy(r"^ {0,3}###(?:[ \t]+(.*[^ \t#])?)?[ \t#]*$")
+UNSPACED_HEADING = lazy(r"^ {0,3}###[^#\s]")  # '###what is x': text to markdown, not a heading
+OTHER_HEADING = lazy(r"^ {0,3}#{1,6}(?:[ \t]|$)")
+BULLET = lazy(r"^([ \t]*)[-*+](?:[ \t]+(.*))?$")
+FENCE = lazy(r"^ {0,3}(```|~~~)")
+FIELD = lazy(r"^(aka|see also|builds on|source)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
+LINE_BREAK = lazy(r"\r\n|\r|\n")
 EXOTIC_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # line breaks to str.splitlines only
 
 

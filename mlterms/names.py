@@ -1,22 +1,23 @@
 """The one rule for "same term": what a heading names, and the matching key of a name or query.
 
-A leaf module: it imports nothing from mlterms, so the parser, lookup, search and the quiz can all
+A leaf module: it imports nothing from mlterms but the leaf `patterns`, so the parser, lookup, search and the quiz can all
 use it without an import cycle.
 """
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
 from collections.abc import Iterator
 
+from mlterms.patterns import lazy
+
 # 'what is', 'what are', "what's" (either apostrophe) or 'whats', then an article, at the start of a
 # heading or a query.
-WHAT_IS = re.compile(
+WHAT_IS = lazy(
     r"^(?:what(?:[ \t]+(?:is|are)|['\u2019]?s)(?:[ \t]+|$))?(?:(?:a|an|the)[ \t]+)?", re.IGNORECASE
 )
-SEPARATORS = re.compile(r"[\s\-_]+")
+SEPARATORS = lazy(r"[\s\-_]+")
 
 
 def term_from_heading(title: str) -> str:
@@ -55,7 +56,8 @@ def key(text: str) -> str:
 
         text = unicodedata.normalize("NFKC", text)
     text = text.strip().rstrip("?!. \t").strip()
-    text = WHAT_IS.sub("", text, count=1)
+    if text[:1] in "wWaAtT":  # any other start WHAT_IS can't match ('dropout'): no regex at all
+        text = WHAT_IS.sub("", text, count=1)
     return SEPARATORS.sub("", text.casefold())
 
 
@@ -75,9 +77,9 @@ def forms(k: str) -> tuple[str, ...]:
     return (k, *singulars(k))
 
 
-_TRAILING = re.compile(r"[?!. \t]+(?=\x00)")  # what key() strips from the end of a name
-_LEADING = re.compile(r"\x00 *(?:whats?|an?|the)\b")  # words key() may strip from the start
-_ODD = re.compile(r"[^\x00 -~]")  # not printable ASCII
+_TRAILING = lazy(r"[?!. \t]+(?=\x00)")  # what key() strips from the end of a name
+_LEADING = lazy(r"\x00 *(?:whats?|an?|the)\b")  # words key() may strip from the start
+_ODD = lazy(r"[^\x00 -~]")  # not printable ASCII
 
 
 def keys(names: list[str]) -> list[str]:
@@ -99,6 +101,8 @@ def keys(names: list[str]) -> list[str]:
     if not (plain.isascii() and plain.isprintable()):
         others += [m.start() for m in _ODD.finditer(joined)]
     if others:
+        import bisect  # rare: names that start with an article, or are not printable ASCII
+
         starts = list(itertools.accumulate((len(name) + 1 for name in names), initial=0))
         for at in others:
             i = bisect.bisect_right(starts, at) - 1

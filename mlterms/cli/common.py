@@ -18,7 +18,7 @@ from typer import _click
 from mlterms import layers
 from mlterms.glossary import Glossary, GlossaryError
 from mlterms.layers import Layers
-from mlterms.names import key
+from mlterms.names import key, keys
 from mlterms.render import Output, choose_mode
 
 FOUND, NOT_FOUND, ERROR, INTERRUPTED = 0, 1, 2, 130
@@ -127,7 +127,7 @@ def demo_keys() -> set[str]:
     """
     from mlterms.demos.catalog import names  # the catalog alone: not the registry
 
-    return {key(name) for name in names()}
+    return set(keys(names()))
 
 
 def miss_message(glossary: Glossary, query: str, extra: list[str] | None = None) -> str:
@@ -143,8 +143,6 @@ def recased(incomplete: str, names: list[str]) -> list[str]:
     """Completion candidates that start like the typed text, ignoring case and separators, each
     re-cased to the typed prefix: 'Drop' -> 'Dropout'. (Shells and Typer keep only candidates
     that start with the typed text as typed.)"""
-    from mlterms.names import key
-
     start = key(incomplete)
     found = []
     for name in names:

@@ -11,7 +11,6 @@ READING_WIDTH, because long lines are hard to read. A URL is never broken across
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import shutil
@@ -20,6 +19,8 @@ import textwrap
 from enum import Enum
 from typing import IO, Any
 
+from mlterms.patterns import lazy
+
 READING_WIDTH = 100  # the widest that panels, prose and reports get, however wide the terminal
 MIN_WIDTH = 20  # narrower than this, lines just overflow
 
@@ -27,14 +28,11 @@ MIN_WIDTH = 20  # narrower than this, lines just overflow
 CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 
-@functools.cache
-def controls() -> re.Pattern[str]:
-    """CONTROL, compiled on first need: most text is printable and never needs it."""
-    return re.compile(CONTROL)
+CONTROLS = lazy(CONTROL)  # compiled on first need: most text is printable and never needs it
 
 
 # A link in glossary text: no spaces, quotes or brackets, and not the punctuation that ends it.
-URL = re.compile(r"\b(?:https?|ftp|file)://[^\s<>\"'\[\]]*[^\s<>\"'\[\].,;:!?)]")
+URL = lazy(r"\b(?:https?|ftp|file)://[^\s<>\"'\[\]]*[^\s<>\"'\[\].,;:!?)]")
 
 
 class Mode(str, Enum):
@@ -53,7 +51,7 @@ def clean(text: str) -> str:
     text = str(text)
     if text.isprintable():  # no control character can be in it (the usual case)
         return text
-    return controls().sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def to_json(data: Any) -> str:
@@ -63,7 +61,7 @@ def to_json(data: Any) -> str:
     raw = json.dumps(data, indent=2, ensure_ascii=False)
     if raw.isascii() and "\x7f" not in raw:  # json.dumps escaped every C0 control already
         return raw
-    return controls().sub(lambda m: f"\\u{ord(m.group()):04x}", raw)
+    return CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", raw)
 
 
 def choose_mode(as_json: bool = False, color: str = "auto", stream: IO[str] | None = None) -> Mode:
