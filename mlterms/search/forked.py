@@ -10,8 +10,8 @@ parent waits for the child before it uses the file: when the command answers, th
 and in its cache file.
 
 The result is the same file index.build makes from all rows (tests/search/test_forked.py).
-Anything unusual, such as no fork (not Linux), no place to cut, or a child that fails, makes
-fill() return False, and the caller builds the index alone.
+Anything unusual, such as no fork (not Linux), other threads running, no place to cut, or a
+child that fails, makes fill() return False, and the caller builds the index alone.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def fill(temp: Path, text: str, meta: str) -> bool:
     """Build the index of the glossary text into the new file `temp` (as index.build would),
     recorded as built from `meta`; False when it wasn't done this way (see the module doc)."""
     shares = [CHILD_SHARE + (1 - CHILD_SHARE) * k / PIECES for k in range(PIECES)]
-    found = cuts(text, shares) if len(text) >= MIN_CHARS and sys.platform == "linux" else None
+    can_fork = len(text) >= MIN_CHARS and sys.platform == "linux" and single_threaded()
+    found = cuts(text, shares) if can_fork else None
     if found is None:
         return False
     rows_file = os.memfd_create("mlterms-rows")  # the parent's rows: a file in memory, never full
@@ -86,6 +87,13 @@ def fill(temp: Path, text: str, meta: str) -> bool:
     finally:
         os.close(read_end)
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+
+
+def single_threaded() -> bool:
+    """No thread but this one: a fork copies only the calling thread, so a lock another thread
+    held (of a file, of logging, of an import) would stay locked in the child for good."""
+    threading = sys.modules.get("threading")
+    return threading is None or threading.active_count() == 1
 
 
 def send(out: BinaryIO, notices: BinaryIO, value: list[index.Row] | None) -> None:

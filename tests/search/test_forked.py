@@ -144,6 +144,21 @@ def test_not_on_linux_or_when_small_the_parent_builds_alone(tmp_path, monkeypatc
     assert not (tmp_path / "x").exists()
 
 
+def test_with_another_thread_running_the_parent_builds_alone(tmp_path, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(forked, "MIN_CHARS", 0)
+    release = threading.Event()
+    waiting = threading.Thread(target=release.wait)
+    waiting.start()
+    try:
+        assert not forked.fill(tmp_path / "x", big_glossary(200), "meta")
+    finally:
+        release.set()
+        waiting.join()
+    assert forked.fill(tmp_path / "y", big_glossary(200), "meta")
+
+
 def test_an_interrupt_in_the_parent_stops_the_child_and_leaves_no_file(small_is_big, cache, monkeypatch):
     real_parse, calls = forked.parse, []
 
