@@ -3,9 +3,10 @@
 A command's module is imported when the command runs, or when help or completion lists the
 commands, so that `define` does not pay for building `demo` and `quiz`. The global options
 (`--glossary`, `--color`) work before or after the command name.
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Typer reads the annotations of `options`, and
+string annotations would be compiled by eval() at every start.
+"""
 
 from difflib import get_close_matches
 from enum import Enum
