@@ -56,10 +56,10 @@ def small(tmp_path) -> Path:
 
 PROBE = """
 import sys
-from mlterms.cli import main
+from mlterms.cli import run
 sys.argv = ["mlterms", *sys.argv[1:]]
 try:
-    main()
+    run()
 except SystemExit:
     pass
 print("LOADED:" + ",".join(m for m in ("numpy", "pandas", "rich", "textual", "torch") if m in sys.modules), file=sys.stderr)

@@ -42,8 +42,8 @@ def test_define_compiles_none_of_the_parsers_patterns():
     probe = (
         "import sys; sys.argv = ['mlterms', 'define', 'dropout']\n"
         "from mlterms import glossary\n"
-        "from mlterms.cli import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "from mlterms.cli import run\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\n"
         "names = ['HEADING', 'FIELD', 'BULLET', 'FENCE', 'OTHER_HEADING', 'UNSPACED_HEADING', 'LINE_BREAK']\n"
         "print('COMPILED:' + ','.join(n for n in names if 'match' in vars(getattr(glossary, n))))\n"
     )

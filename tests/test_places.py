@@ -58,8 +58,8 @@ def test_define_with_a_personal_file_never_imports_platformdirs(tmp_path):
     notes.parent.mkdir(parents=True)
     notes.write_text("### what is zorb\n- mine\n")
     probe = (
-        "import sys\nsys.argv = ['mlterms', 'define', 'zorb']\nfrom mlterms.cli import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\nprint('platformdirs' in sys.modules)"
+        "import sys\nsys.argv = ['mlterms', 'define', 'zorb']\nfrom mlterms.cli import run\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\nprint('platformdirs' in sys.modules)"
     )
     env = {k: v for k, v in os.environ.items() if k != "MLTERMS_HOME"}
     env |= {"HOME": str(tmp_path / "home"), "XDG_DATA_HOME": str(tmp_path / "share")}

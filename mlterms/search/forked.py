@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mlterms.glossary import parse
+from mlterms.process import single_threaded
 from mlterms.search import index
 
 MIN_CHARS = 1_000_000  # smaller texts build in about 100 ms: too little to win a fork back
@@ -87,13 +88,6 @@ def fill(temp: Path, text: str, meta: str) -> bool:
     finally:
         os.close(read_end)
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
-
-
-def single_threaded() -> bool:
-    """No thread but this one: a fork copies only the calling thread, so a lock another thread
-    held (of a file, of logging, of an import) would stay locked in the child for good."""
-    threading = sys.modules.get("threading")
-    return threading is None or threading.active_count() == 1
 
 
 def send(out: BinaryIO, notices: BinaryIO, value: list[index.Row] | None) -> None:
