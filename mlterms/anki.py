@@ -3,21 +3,19 @@ text-import CSV. One-way: the markdown glossary stays the source of truth.
 
 A note's GUID is derived from the term's key (`names.key`), so re-exporting after an edit and
 importing again updates the notes instead of adding copies. Nothing here prints; files are
-written atomically (a temp file in the same folder, then a rename).
+written atomically (files.replace_with: a temp file in the same folder, fsynced, then renamed).
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import html
 import io
-import os
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlterms.files import replace_with
 from mlterms.glossary import Entry, Glossary
 from mlterms.names import key
 
@@ -79,25 +77,12 @@ def csv_text(glossary: Glossary) -> str:
     return buffer.getvalue()
 
 
-def replace_atomically(path: Path, write) -> None:
-    """Call `write(temp_path)`, then rename the temp file over `path`; OSError if it fails."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def export(glossary: Glossary, path: Path, fmt: str) -> int:
     """Write the deck as `fmt` ('apkg' or 'csv'); returns the number of notes."""
     found = notes(glossary)
     if fmt == "csv":
         text = csv_text(glossary)
-        replace_atomically(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        replace_with(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
         return len(found)
     import genanki  # type: ignore[import-untyped]
 
@@ -117,5 +102,5 @@ def export(glossary: Glossary, path: Path, fmt: str) -> int:
     deck = genanki.Deck(stable_id(f"deck:{name}"), name)
     for note in found:
         deck.add_note(genanki.Note(model=model, fields=[note.front, note.back], guid=note.guid))
-    replace_atomically(path, lambda tmp: genanki.Package(deck).write_to_file(tmp))
+    replace_with(path, lambda tmp: genanki.Package(deck).write_to_file(tmp))
     return len(found)

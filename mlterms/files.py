@@ -2,6 +2,7 @@
 
   write_atomic(path, data)   temp file in the same folder, fsync, os.replace, fsync of the folder:
                              a crash leaves the old file or the new one, whole
+  replace_with(path, write)  the same for a writer that fills a file it is given the name of
   locked(path)               an exclusive lock on `<path>.lock` (POSIX flock) while a writer
                              re-reads and writes
   remove_stale_temps(path)   the temp files of writes that died before their rename
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -43,6 +44,28 @@ def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> None
             os.fsync(f.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    sync_dir(path.parent)
+
+
+def replace_with(path: Path, write: Callable[[str], object]) -> None:
+    """write_atomic for a writer that wants a file name (genanki): write(temp path) fills a temp
+    file beside `path`, which is then fsynced and renamed over `path`."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

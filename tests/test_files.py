@@ -6,6 +6,7 @@ import os
 import stat
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,27 @@ def test_the_lock_lets_one_writer_in_at_a_time(tmp_path):
     for t in threads:
         t.join()
     assert overlaps == [1, 1, 1, 1]
+
+
+def test_replace_with_fsyncs_what_the_writer_wrote_then_renames(tmp_path, monkeypatch):
+    path = tmp_path / "deck.apkg"
+    path.write_bytes(b"old")
+    synced, real_fsync = [], os.fsync
+    monkeypatch.setattr(files.os, "fsync", lambda fd: synced.append(os.fstat(fd).st_size) or real_fsync(fd))
+    files.replace_with(path, lambda tmp: Path(tmp).write_bytes(b"new deck"))
+    assert path.read_bytes() == b"new deck"
+    assert synced[0] == len(b"new deck")  # the file's bytes, before the rename (then the folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.apkg"]
+
+
+def test_replace_with_a_failing_writer_keeps_the_old_file_and_no_temp(tmp_path):
+    path = tmp_path / "deck.apkg"
+    path.write_bytes(b"old")
+
+    def fail(tmp):
+        Path(tmp).write_bytes(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        files.replace_with(path, fail)
+    assert path.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["deck.apkg"]
