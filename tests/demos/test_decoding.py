@@ -520,3 +520,14 @@ def test_teacher_forcing_step_by_step_against_numpy(feed_truth):
 def test_teacher_forcing_calls_table():
     report = run("teacher forcing", steps=5)
     assert row(table(report, "free running"), "calls of nn.RNN for T tokens")[1:] == [1, 5]
+
+
+def test_frequencies_and_their_tolerance_are_shares_and_five_standard_errors_plus_five_counts():
+    from mlterms.demos.hand.decoding import frequencies, frequency_tolerance
+
+    f = frequencies(torch.tensor([0, 2, 2, 3]), 5)
+    assert f.tolist() == [0.25, 0.0, 0.5, 0.25, 0.0] and f.dtype == torch.float64
+    p = torch.tensor([0.5, 0.0, 0.1], dtype=torch.float64)
+    n = 400
+    want = [5 * math.sqrt(0.25 / n) + 5 / n, 5 / n, 5 * math.sqrt(0.09 / n) + 5 / n]
+    assert frequency_tolerance(p, n).tolist() == pytest.approx(want, rel=1e-12)

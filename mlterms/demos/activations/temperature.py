@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from mlterms.demos.hand.activations import entropy, softmax
+from mlterms.demos.hand.decoding import frequencies, frequency_tolerance
 from mlterms.demos.registry import Param, demo
 from mlterms.demos.report import Report
 
@@ -127,9 +128,8 @@ def sampling(r: Report, z, T: float, n: int) -> None:
     u = torch.rand(n, len(z), dtype=torch.float64).clamp(min=1e-300)  # (n, K)
     gumbel = torch.argmax(z / T - (-u.log()).log(), dim=1)  # (n,) the Gumbel-max trick, by hand
     drawn = torch.multinomial(p, n, replacement=True)  # (n,) PyTorch's sampler
-    f_gumbel = torch.bincount(gumbel, minlength=len(z)).double() / n  # (K,)
-    f_torch = torch.bincount(drawn, minlength=len(z)).double() / n  # (K,)
-    tol = 5 * (p * (1 - p) / n).sqrt() + 5 / n  # 5 binomial standard errors (+ 5 counts for rare classes)
+    f_gumbel, f_torch = frequencies(gumbel, len(z)), frequencies(drawn, len(z))  # (K,) each
+    tol = frequency_tolerance(p, n)  # 5 binomial standard errors (+ 5 counts for rare classes)
     s.table(
         ["class", "z", "p = softmax(z / T)", "Gumbel-max freq", "torch.multinomial freq", "5 SE + 5/n"],
         [[i, z[i], p[i], f_gumbel[i], f_torch[i], tol[i]] for i in range(len(z))],

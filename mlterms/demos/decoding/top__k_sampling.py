@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlterms.demos.hand.decoding import inverse_cdf_sample, top_k_filter
+from mlterms.demos.hand.decoding import frequencies, frequency_tolerance, inverse_cdf_sample, top_k_filter
 from mlterms.demos.registry import Param, demo
 from mlterms.demos.report import Report
 
@@ -67,9 +67,9 @@ def sampled(r: Report, q, n: int) -> None:
     import torch
 
     s = r.section(f"2. {n} samples")
-    by_hand = torch.bincount(inverse_cdf_sample(q, n), minlength=len(q)).double() / n  # (V,)
-    by_torch = torch.bincount(torch.multinomial(q, n, replacement=True), minlength=len(q)).double() / n
-    tol = 5 * (q * (1 - q) / n).sqrt() + 5 / n  # 5 binomial standard errors, and 5 counts
+    by_hand = frequencies(inverse_cdf_sample(q, n), len(q))  # (V,)
+    by_torch = frequencies(torch.multinomial(q, n, replacement=True), len(q))
+    tol = frequency_tolerance(q, n)  # 5 binomial standard errors, and 5 counts
     shown = int((q > 0).sum()) + 1 if len(q) > int((q > 0).sum()) else len(q)
     s.table(
         ["token", "top-k p", "inverse-CDF freq", "torch.multinomial freq", "5 SE + 5/n"],

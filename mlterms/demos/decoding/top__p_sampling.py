@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from mlterms.demos.hand.activations import entropy
-from mlterms.demos.hand.decoding import nucleus_size, top_p_filter
+from mlterms.demos.hand.decoding import frequencies, frequency_tolerance, nucleus_size, top_p_filter
 from mlterms.demos.registry import Param, demo
 from mlterms.demos.report import Report
 
@@ -77,8 +77,8 @@ def sampled(r: Report, q, n: int) -> None:
     import torch
 
     s = r.section(f"2. {n} samples from the nucleus")
-    f = torch.bincount(torch.multinomial(q, n, replacement=True), minlength=len(q)).double() / n  # (V,)
-    tol = 5 * (q * (1 - q) / n).sqrt() + 5 / n  # 5 binomial standard errors, and 5 counts
+    f = frequencies(torch.multinomial(q, n, replacement=True), len(q))  # (V,)
+    tol = frequency_tolerance(q, n)  # 5 binomial standard errors, and 5 counts
     kept = int((q > 0).sum())
     s.table(
         ["token", "top-p p", "torch.multinomial freq", "5 SE + 5/n"],

@@ -165,3 +165,16 @@ def inverse_cdf_sample(p: torch.Tensor, n: int) -> torch.Tensor:
     cdf = p.cumsum(0)  # (V,)
     u = torch.rand(n, dtype=p.dtype) * cdf[-1]  # (n,) scaled by the total, against rounding
     return torch.searchsorted(cdf, u, right=True).clamp(max=len(p) - 1)  # (n,)
+
+
+def frequencies(draws: torch.Tensor, V: int) -> torch.Tensor:
+    """The share of the draws that landed on each of V tokens. (V,) float64"""
+    import torch
+
+    return torch.bincount(draws, minlength=V).double() / len(draws)
+
+
+def frequency_tolerance(p: torch.Tensor, n: int) -> torch.Tensor:
+    """How far a token's frequency over n draws may stray from its probability p in a check:
+    5 binomial standard errors, sqrt(p (1 - p) / n), and 5 counts, so that rare tokens pass. (V,)"""
+    return 5 * (p * (1 - p) / n).sqrt() + 5 / n
