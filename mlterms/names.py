@@ -39,13 +39,13 @@ def article_of(match: re.Match[str] | None) -> str:
 
 def heading_parts(title: str) -> tuple[str, str]:
     """(term_from_heading(title), article_from_heading(title)), with one match of WHAT_IS for
-    both unless the match reaches the end of the term: the parser calls this for every heading."""
+    both unless the title ends in '?' or spaces: the parser calls this for every heading."""
     stripped = title.strip()
     cleaned = stripped.rstrip("?").strip()
     found = WHAT_IS.match(cleaned)  # anchored at the start: the part sub() would remove
     term = cleaned[found.end() :].strip() if found else cleaned
-    if found and found.end() == len(cleaned) and cleaned != stripped:
-        found = WHAT_IS.match(stripped)  # the article's match may go on past the '?' (article_from_heading)
+    if cleaned != stripped:  # the article is matched on the title as it is (article_from_heading):
+        found = WHAT_IS.match(stripped)  # in 'a ?' the 'a' has a space after it, in 'a' it has not
     return term, article_of(found)
 
 

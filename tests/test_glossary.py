@@ -440,6 +440,11 @@ def test_heading_parts_is_term_and_article_from_heading(title):
     assert heading_parts(title) == (term_from_heading(title), article_from_heading(title))
 
 
+@pytest.mark.parametrize("title", ["a ?", "the ?", "An  ?", "what is a ?", "What is a GAN?"])
+def test_heading_parts_matches_the_article_on_the_title_as_written(title):  # hypothesis found 'a ?'
+    assert heading_parts(title) == (term_from_heading(title), article_from_heading(title))
+
+
 def test_an_entry_has_the_demo_named_after_its_term_an_alias_or_what_it_shadows():
     from mlterms.names import key
 
