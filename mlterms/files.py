@@ -33,29 +33,14 @@ def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> None
     """Replace `path` with `data` (str is written as UTF-8, byte for byte: no newline translation)
     so that a crash leaves either the old or the new file, whole. The folder must exist. `mode`
     sets the new file's permission bits; None keeps mkstemp's private 0o600."""
-    import tempfile  # only writers pay for it (about 2 ms)
-
     body = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(body)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    sync_dir(path.parent)
+    replace_with(path, lambda tmp: Path(tmp).write_bytes(body), mode)
 
 
-def replace_with(path: Path, write: Callable[[str], object]) -> None:
+def replace_with(path: Path, write: Callable[[str], object], mode: int | None = None) -> None:
     """write_atomic for a writer that wants a file name (genanki): write(temp path) fills a temp
-    file beside `path`, which is then fsynced and renamed over `path`."""
-    import tempfile
+    file beside `path`, which is then fsynced, given `mode`, and renamed over `path`."""
+    import tempfile  # only writers pay for it (about 2 ms)
 
     fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -66,6 +51,8 @@ def replace_with(path: Path, write: Callable[[str], object]) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
